@@ -1,0 +1,53 @@
+// swift-tools-version:6.1
+// hone: a REPL and scripting language for fine-tuning language models on the CPU.
+// The module shape is fixed by docs/ARCHITECTURE.md:
+// HoneTensor ← HoneModels ← HonePEFT ← HoneTrain ← HoneLang ← hone.
+import PackageDescription
+
+/// Numeric modules are compiled for AVX2+FMA: Swift's baseline x86-64 target splits SIMD code
+/// into scalar lanes and calls `fmaf` (../shared/SWIFT-NOTES.md §3.3).
+let numericSettings: [SwiftSetting] = [
+    .unsafeFlags(["-Xcc", "-march=x86-64-v3", "-Xcc", "-fno-math-errno"])
+]
+
+let package = Package(
+    name: "hone",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "hone", targets: ["hone"]),
+        .executable(name: "hone-bench", targets: ["hone-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+
+        .target(name: "HoneTensor", dependencies: ["COpenBLAS"], swiftSettings: numericSettings),
+        .target(name: "HoneModels", dependencies: ["HoneTensor"], swiftSettings: numericSettings),
+        .target(name: "HonePEFT", dependencies: ["HoneModels"], swiftSettings: numericSettings),
+        .target(name: "HoneTrain", dependencies: ["HonePEFT"], swiftSettings: numericSettings),
+        .target(name: "HoneLang", dependencies: ["HoneTrain"]),
+        .executableTarget(
+            name: "hone",
+            dependencies: [
+                "HoneLang", "CEditLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "hone-bench",
+            dependencies: [
+                "HoneLang",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: numericSettings),
+
+        .testTarget(name: "HoneTensorTests", dependencies: ["HoneTensor"]),
+        .testTarget(name: "HoneModelsTests", dependencies: ["HoneModels"]),
+        .testTarget(name: "HonePEFTTests", dependencies: ["HonePEFT"]),
+        .testTarget(name: "HoneTrainTests", dependencies: ["HoneTrain"]),
+        .testTarget(name: "HoneLangTests", dependencies: ["HoneLang"], exclude: ["Scripts"]),
+        .testTarget(name: "honeTests", dependencies: ["HoneLang"]),
+    ]
+)

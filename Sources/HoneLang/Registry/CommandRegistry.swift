@@ -1,0 +1,64 @@
+/// The commands a session knows. `builtins` is the one hand-kept list of command types (a test
+/// checks that every `Command` in `Commands/` is on it); everything else is derived from specs.
+public struct CommandRegistry: Sendable {
+    public static let builtins: [any Command.Type] = [
+        HelpCommand.self,
+        LetCommand.self,
+        ForCommand.self,
+        IfCommand.self,
+        PrintCommand.self,
+        SetCommand.self,
+        ShowVarsCommand.self,
+        ShowSessionCommand.self,
+        HistoryCommand.self,
+        HistorySaveCommand.self,
+        ResetCommand.self,
+        RunCommand.self,
+        TimeCommand.self,
+        AssertCommand.self,
+        SleepCommand.self,
+        ExitCommand.self,
+        QuitCommand.self,
+    ]
+
+    public static let standard = CommandRegistry(builtins)
+
+    public let commands: [any Command.Type]
+    /// When set, heavy commands only bind their arguments and return `none` (the fuzz test).
+    public let usesStandIns: Bool
+    private let byName: [String: any Command.Type]
+
+    public init(_ commands: [any Command.Type], usesStandIns: Bool = false) {
+        self.commands = commands
+        self.usesStandIns = usesStandIns
+        var byName: [String: any Command.Type] = [:]
+        for command in commands { byName[command.spec.name] = command }
+        self.byName = byName
+    }
+
+    /// The same commands, with every heavy one replaced by a stand-in.
+    public func replacingHeavyCommands() -> CommandRegistry {
+        CommandRegistry(commands, usesStandIns: true)
+    }
+
+    public func command(named words: [String]) -> (any Command.Type)? {
+        byName[words.joined(separator: " ")]
+    }
+
+    public var commandNames: [String] { commands.map { $0.spec.name } }
+
+    /// Every word that starts a command, for parsing and suggestions.
+    public var firstWords: [String] {
+        var seen = Set<String>()
+        return commands.compactMap { seen.insert($0.spec.words[0]).inserted ? $0.spec.words[0] : nil }
+    }
+
+    public func hasTwoWordCommands(startingWith word: String) -> Bool {
+        commands.contains { $0.spec.words.count == 2 && $0.spec.words[0] == word }
+    }
+
+    func run(_ command: any Command.Type, _ arguments: BoundArguments, in context: CommandContext) throws -> Value {
+        if usesStandIns && command.spec.isHeavy { return .none }
+        return try command.run(arguments, in: context)
+    }
+}

@@ -1,0 +1,36 @@
+/// Where commands send what they print. Libraries never print; the front end chooses a sink.
+public protocol OutputSink: AnyObject {
+    func emit(_ text: String, _ kind: OutputKind)
+}
+
+public enum OutputKind: Sendable, Equatable {
+    /// Ordinary output.
+    case text
+    /// Figures that change from run to run (times, tokens/s, ETA). Notebooks leave them out of
+    /// the outputs they write, so re-running a notebook on the same machine changes nothing.
+    case volatile
+}
+
+/// Writes to standard output as it comes.
+public final class StandardOutput: OutputSink {
+    public init() {}
+    public func emit(_ text: String, _ kind: OutputKind) {
+        print(text, terminator: "")
+        fflushStandardOutput()
+    }
+}
+
+/// Keeps what was emitted, for notebooks and tests.
+public final class CapturedOutput: OutputSink {
+    public private(set) var pieces: [(text: String, kind: OutputKind)] = []
+    public init() {}
+    public func emit(_ text: String, _ kind: OutputKind) { pieces.append((text, kind)) }
+    public var text: String { pieces.map(\.text).joined() }
+    public var stableText: String { pieces.filter { $0.kind != .volatile }.map(\.text).joined() }
+    public func clear() { pieces.removeAll() }
+}
+
+import Foundation
+
+/// Flushes every C stream; `fflush(nil)` avoids naming the global `stdout`, which Swift 6 rejects.
+func fflushStandardOutput() { fflush(nil) }

@@ -1,0 +1,85 @@
+/// Everything a hone session keeps between commands: variables, options, history, the last
+/// result. The REPL, scripts and notebooks each run one; `reset` clears it.
+public final class Session {
+    public private(set) var variableNames: [String] = []
+    private var variables: [String: Value] = [:]
+    public private(set) var options: [String: Value] = [:]
+    public private(set) var history: [HistoryEntry] = []
+    public internal(set) var lastResult: Value = .none
+    public let registry: CommandRegistry
+    public var output: OutputSink
+    public let interrupt: InterruptFlag
+    public var limits: Limits
+    /// Files being run by `run`, innermost last, to refuse a script that includes itself.
+    var includeStack: [String] = []
+
+    public struct HistoryEntry: Sendable {
+        public var text: String
+        public var succeeded: Bool
+    }
+
+    /// Bounds that keep a runaway script from exhausting the machine.
+    public struct Limits: Sendable {
+        public var maxStatements = Int.max
+        public var maxListCount = 10_000_000
+        public var maxStringBytes = 64 << 20
+        public var maxIncludeDepth = 32
+        /// How deeply lists and records may nest: values are shown, compared and freed
+        /// recursively, so a loop that wraps a value in itself would otherwise overflow the stack.
+        public var maxValueDepth = 100
+        public init() {}
+    }
+
+    public init(registry: CommandRegistry = .standard, output: OutputSink = StandardOutput(), interrupt: InterruptFlag = .shared) {
+        self.registry = registry
+        self.output = output
+        self.interrupt = interrupt
+        self.limits = Limits()
+        resetOptions()
+    }
+
+    public func variable(_ name: String) -> Value? {
+        name == "_" ? lastResult : variables[name]
+    }
+
+    public func setVariable(_ name: String, _ value: Value) {
+        if variables[name] == nil { variableNames.append(name) }
+        variables[name] = value
+    }
+
+    public var allVariables: [(name: String, value: Value)] {
+        variableNames.compactMap { name in variables[name].map { (name, $0) } }
+    }
+
+    public func option(_ name: String) -> Value {
+        guard let value = options[name] else { preconditionFailure("unknown session option `\(name)`") }
+        return value
+    }
+
+    public var verbosity: Verbosity {
+        if case .string(let s) = option("verbose"), let v = Verbosity(rawValue: s) { return v }
+        return .normal
+    }
+
+    public func setOption(_ name: String, _ value: Value) { options[name] = value }
+
+    func resetOptions() {
+        for option in SessionOption.all { options[option.name] = option.defaultValue.value }
+    }
+
+    public func recordHistory(_ text: String, succeeded: Bool) {
+        history.append(HistoryEntry(text: text, succeeded: succeeded))
+    }
+
+    /// Clears variables, options and the last result; keeps the history of what was typed.
+    public func reset() {
+        variables = [:]
+        variableNames = []
+        lastResult = .none
+        resetOptions()
+    }
+
+    public func say(_ text: String, _ kind: OutputKind = .text) {
+        output.emit(text.hasSuffix("\n") ? text : text + "\n", kind)
+    }
+}

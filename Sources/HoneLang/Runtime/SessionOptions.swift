@@ -1,0 +1,30 @@
+import Foundation
+
+/// A session option that `set` changes. The table below is the one place options are declared;
+/// `set`'s arguments, its help and its completion derive from it.
+public struct SessionOption: Sendable {
+    public var name: String
+    public var type: ArgumentType
+    public var defaultValue: Literal
+    public var help: String
+}
+
+public enum Verbosity: String, Sendable, CaseIterable {
+    case quiet, normal, full
+}
+
+extension SessionOption {
+    public static let all: [SessionOption] = [
+        SessionOption(
+            name: "seed", type: .int(0...Int(UInt32.max)), defaultValue: .int(0),
+            help: "seed of the random generator: the same seed gives the same numbers"),
+        SessionOption(
+            name: "threads", type: .int(1...256), defaultValue: .int(ProcessInfo.processInfo.activeProcessorCount),
+            help: "threads for matrix products and kernels (default: the number of cores)"),
+        SessionOption(
+            name: "verbose", type: .choice(Verbosity.allCases.map(\.rawValue)), defaultValue: .string("normal"),
+            help: "how much commands explain: `quiet` (results only), `normal`, `full` (the numbers behind them)"),
+    ]
+
+    public static func named(_ name: String) -> SessionOption? { all.first { $0.name == name } }
+}

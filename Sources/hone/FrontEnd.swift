@@ -1,0 +1,72 @@
+import Foundation
+import HoneLang
+
+/// What the REPL, scripts and notebooks share: one session, one interpreter, one renderer.
+final class FrontEnd {
+    let session: Session
+    let interpreter: Interpreter
+    let renderer: DiagnosticRenderer
+
+    init() {
+        session = Session()
+        interpreter = Interpreter(session: session)
+        renderer = DiagnosticRenderer(useColor: isatty(STDERR_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
+    }
+
+    func report(_ errors: [HoneError]) {
+        for error in errors { FileHandle.standardError.write(Data(renderer.render(error).utf8)) }
+    }
+
+    /// Runs a script; returns its exit status.
+    func runScript(_ source: SourceFile) -> Int32 {
+        let outcome = interpreter.runEntry(source)
+        if case .failed(let errors) = outcome { report(errors) }
+        return outcome.exitStatus
+    }
+
+    func runFiles(_ paths: [String], update: Bool) -> Int32 {
+        for path in paths {
+            let status: Int32
+            if path.hasSuffix(".md") {
+                status = runNotebook(path, update: update)
+            } else {
+                guard let text = read(path) else { return 66 }
+                status = runScript(SourceFile(name: path, text: text))
+            }
+            if status != 0 { return status }
+        }
+        return 0
+    }
+
+    func read(_ path: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            FileHandle.standardError.write(Data("hone: error: cannot read `\(path)`: no such file or not readable\n".utf8))
+            return nil
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            FileHandle.standardError.write(Data("hone: error: `\(path)` is not UTF-8 text\n".utf8))
+            return nil
+        }
+        return text
+    }
+
+    func runNotebook(_ path: String, update: Bool) -> Int32 {
+        guard let text = read(path) else { return 66 }
+        let notebook = Notebook(path: path, text: text)
+        let result = notebook.run(in: interpreter, echo: !update)
+        if update {
+            do {
+                try notebook.write(result)
+            } catch {
+                FileHandle.standardError.write(Data("hone: error: cannot write `\(path)`: \(error)\n".utf8))
+                return 73
+            }
+        }
+        if !result.errors.isEmpty { report(result.errors) }
+        return result.exitStatus
+    }
+}
+
+enum HoneVersion {
+    static let string = "0.1.0"
+}

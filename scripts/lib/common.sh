@@ -1,0 +1,22 @@
+# Sourced by the scripts in scripts/: the repository root, the Debian packages hone needs, and
+# the one release build configuration that every script shares.
+
+HONE_ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
+HONE_PACKAGES=(libopenblas-dev libedit-dev)
+
+# Tests `@testable import` hone's modules, which needs -enable-testing even in release.
+# `swift test` adds it by itself, but `swift build` has no option for it, so it is passed by hand
+# here, and every script builds with exactly these flags: then scripts/test, scripts/hone,
+# scripts/bench and scripts/setup share one .build/release and never rebuild each other's work.
+# (A plain `swift build -c release` or `swift test -c release` orders its flags differently,
+# so either one rebuilds every module once.)
+HONE_BUILD=(swift build -c release -Xswiftc -enable-testing)
+
+# Prints the packages of HONE_PACKAGES that dpkg doesn't list as installed.
+hone_missing_packages() {
+    local pkg status
+    for pkg in "${HONE_PACKAGES[@]}"; do
+        status="$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)"
+        [[ "$status" == "install ok installed" ]] || echo "$pkg"
+    done
+}
