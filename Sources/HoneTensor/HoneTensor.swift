@@ -1,5 +1,5 @@
-/// HoneTensor: hone's own tensor library — storage, shapes, the numeric kernels and (later)
-/// autograd. Today it holds only the BLAS binding (`BLAS`, in Kernels/BLAS.swift).
+/// HoneTensor: hone's own tensor library — storage, views, ops with their gradients, reverse-mode
+/// autodiff, and the numeric kernels (OpenBLAS for matrix products, SIMD elsewhere).
 public enum HoneTensor {
     /// The version of the hone package. Every hone module reports this one value.
     public static let version = "0.1.0-dev"

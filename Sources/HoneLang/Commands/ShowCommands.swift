@@ -1,4 +1,5 @@
 import Foundation
+import HoneTensor
 
 /// `show vars`: the session's variables.
 public enum ShowVarsCommand: Command {
@@ -39,11 +40,13 @@ public enum ShowSessionCommand: Command {
                      "history:   \(session.history.count) entr\(session.history.count == 1 ? "y" : "ies")",
                      "last (_):  \(ShowVarsCommand.shortened(session.lastResult.repr))"]
         lines.append("commands:  \(session.registry.commands.count) (`help` lists them)")
+        lines.append("blas:      OpenBLAS \(BLAS.coreName) kernels, \(BLAS.threads) thread\(BLAS.threads == 1 ? "" : "s") (\(BLAS.coreSelection))")
         context.show(lines.joined(separator: "\n"))
         return .record(Record("session", [
             ("options", .record(Record("options", SessionOption.all.map { ($0.name, session.option($0.name)) }))),
             ("variables", .list(names.map(Value.string))),
             ("history", .int(session.history.count)),
+            ("blas_kernels", .string(BLAS.coreName)),
         ]))
     }
 }

@@ -1,0 +1,37 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+
+/// Splits loops across the cores. Work below `grain` elements a thread runs on the caller, since
+/// waking a worker costs 50–90 µs on these machines (../shared/SWIFT-NOTES.md §3.5).
+public enum Parallel {
+    /// Threads used by kernels; set with `set threads=`.
+    nonisolated(unsafe) public static var threads = max(1, ProcessInfo_activeProcessorCount())
+
+    @inline(__always)
+    public static func forRanges(count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
+        let parts = min(threads, count / max(grain, 1))
+        if parts <= 1 {
+            body(0..<count)
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let box = UnsafeSendable(body)
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let start = count * part / parts, end = count * (part + 1) / parts
+                box.value(start..<end)
+            }
+        }
+    }
+}
+
+/// Lets a closure or pointer that is only used within a call cross into concurrent work.
+public struct UnsafeSendable<T>: @unchecked Sendable {
+    public let value: T
+    public init(_ value: T) { self.value = value }
+}
+
+func ProcessInfo_activeProcessorCount() -> Int {
+    Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+}

@@ -1,0 +1,4 @@
+extension OpRegistry {
+    /// Unary activations, softmax, cross-entropy, embedding and dropout.
+    static let activationAndLossOps: [any GradCheckable.Type] = []
+}

@@ -1,0 +1,115 @@
+/// Matrix products on OpenBLAS. A transposed view is passed to `cblas_sgemm` as a transpose
+/// flag, never copied: `x.matmul(w.transposed())` costs one sgemm. Backward computes
+/// dA = dC·Bᵀ and dB = Aᵀ·dC the same way, and skips dB entirely when B is frozen.
+
+struct MatMulOp: Op {
+    var name: String { "matmul" }
+
+    func forward(_ inputs: [Tensor]) -> (Tensor, (Tensor, Tensor)) {
+        let (a, b) = (inputs[0], inputs[1])
+        return (MatMul.product(a, b), (a.detached(), b.detached()))
+    }
+
+    func backward(_ saved: (Tensor, Tensor), output: Tensor, gradient g: Tensor, needs: [Bool]) -> [Tensor?] {
+        let (a, b) = saved
+        var gradA: Tensor? = nil, gradB: Tensor? = nil
+        if needs[0] { gradA = MatMul.product(g, b.transposed()) }
+        if needs[1] {
+            MatMul.weightGradients.add(1, ordering: .relaxed)
+            if b.rank == 2 && a.rank > 2 {
+                // B was shared across the batch: fold the batch into rows, one sgemm.
+                let k = a.shape[a.rank - 1], n = g.shape[g.rank - 1]
+                gradB = MatMul.product(a.reshaped([-1, k]).transposed(), g.reshaped([-1, n]))
+            } else {
+                gradB = MatMul.product(a.transposed(), g)
+            }
+        }
+        return [gradA, gradB]
+    }
+}
+
+import Synchronization
+
+public enum MatMul {
+    /// Weight-gradient products computed so far: tests use it to show frozen weights cost none.
+    public static let weightGradients = Atomic<Int>(0)
+
+    /// How a matrix operand is laid out for sgemm: its rows×cols as stored, and whether it is the
+    /// transpose of that (a column-major view).
+    struct Operand {
+        let tensor: Tensor
+        let transpose: BLAS.Transpose
+        let leading: Int
+        /// Elements between consecutive matrices of a batch (0 when shared).
+        let batchStride: Int
+    }
+
+    /// Describes the last two axes of `t` for sgemm, copying only when neither layout fits.
+    static func operand(_ t: Tensor) -> Operand {
+        let r = t.rank
+        let rows = t.shape[r - 2], cols = t.shape[r - 1]
+        let rs = t.strides[r - 2], cs = t.strides[r - 1]
+        let batchOK = batchIsUniform(t)
+        if batchOK, cs == 1 || cols == 1, rs >= max(cols, 1) || rows == 1 {
+            return Operand(tensor: t, transpose: .normal, leading: max(rows == 1 ? cols : rs, 1), batchStride: r > 2 ? t.strides[r - 3] : 0)
+        }
+        if batchOK, rs == 1 || rows == 1, cs >= max(rows, 1) || cols == 1 {
+            return Operand(tensor: t, transpose: .transposed, leading: max(cols == 1 ? rows : cs, 1), batchStride: r > 2 ? t.strides[r - 3] : 0)
+        }
+        let c = t.contiguousCopy()
+        return Operand(tensor: c, transpose: .normal, leading: max(cols, 1), batchStride: rows * cols)
+    }
+
+    /// True when the batch axes (all but the last two) collapse to one stride.
+    static func batchIsUniform(_ t: Tensor) -> Bool {
+        let r = t.rank
+        guard r > 3 else { return true }
+        for axis in 0..<(r - 3) where t.shape[axis + 1] != 1 && t.strides[axis] != t.strides[axis + 1] * t.shape[axis + 1] {
+            return false
+        }
+        return true
+    }
+
+    /// `a · b` over the last two axes. Shapes: [m,k]·[k,n]; [...,m,k]·[k,n] (b shared);
+    /// [...,m,k]·[...,k,n] with equal batch axes.
+    public static func product(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.rank >= 2 && b.rank >= 2, "matmul: needs at least 2-D tensors, got \(a.shape) and \(b.shape)")
+        let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1], n = b.shape[b.rank - 1]
+        precondition(b.shape[b.rank - 2] == k, "matmul: inner sizes differ: \(a.shape) · \(b.shape)")
+        let batchShape = Array(a.shape.dropLast(2))
+        if b.rank > 2 {
+            precondition(Array(b.shape.dropLast(2)) == batchShape, "matmul: batch shapes differ: \(a.shape) · \(b.shape)")
+        }
+        let batch = batchShape.reduce(1, *)
+        let out = Tensor(uninitializedShape: batchShape + [m, n])
+        if b.rank == 2 && a.rank > 2, batch > 0 {
+            // Shared right operand: fold the batch into rows when A's rows stack evenly.
+            let folded = a.isContiguous ? a : a.contiguousCopy()
+            let ao = Operand(tensor: folded, transpose: .normal, leading: k, batchStride: 0)
+            gemm(ao, operand(b), m: batch * m, n: n, k: k, out: out.pointer, ldc: n)
+            return out
+        }
+        let ao = operand(a), bo = operand(b)
+        for i in 0..<batch {
+            gemm(ao, bo, m: m, n: n, k: k, out: out.pointer + i * m * n, ldc: n,
+                 aOffset: i * ao.batchStride, bOffset: i * bo.batchStride)
+        }
+        return out
+    }
+
+    static func gemm(_ a: Operand, _ b: Operand, m: Int, n: Int, k: Int, out: UnsafeMutablePointer<Float>, ldc: Int, aOffset: Int = 0, bOffset: Int = 0) {
+        if k == 0 {
+            Elementwise.fill(out, 0, count: m * n)
+            return
+        }
+        BLAS.sgemm(a.transpose, b.transpose, m: m, n: n, k: k,
+                   a: a.tensor.storage.floats + a.tensor.offset + aOffset, lda: a.leading,
+                   b: b.tensor.storage.floats + b.tensor.offset + bOffset, ldb: b.leading,
+                   c: out, ldc: ldc)
+    }
+}
+
+extension Tensor {
+    /// The matrix product over the last two axes (see `MatMul.product` for the shapes).
+    public func matmul(_ other: Tensor) -> Tensor { MatMulOp().apply([self, other]) }
+}

@@ -1,0 +1,99 @@
+import Synchronization
+
+/// A 64-byte-aligned buffer of elements. Buffers come from `BufferPool`, which keeps freed
+/// buffers by size and hands them out again, so a training loop that makes the same tensors
+/// every step stops allocating after its first step.
+public final class TensorStorage: @unchecked Sendable {
+    public let dtype: DType
+    public let count: Int
+    public let byteCount: Int
+    public let raw: UnsafeMutableRawPointer
+
+    /// A buffer of `count` elements; its contents are undefined unless `zeroed`.
+    public init(dtype: DType, count: Int, zeroed: Bool = false) {
+        precondition(count >= 0, "TensorStorage: negative element count \(count)")
+        self.dtype = dtype
+        self.count = count
+        self.byteCount = count * dtype.byteSize
+        self.raw = BufferPool.shared.take(byteCount: byteCount)
+        if zeroed { raw.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount) }
+        MemoryStats.allocated(byteCount)
+    }
+
+    deinit {
+        MemoryStats.released(byteCount)
+        BufferPool.shared.give(raw, byteCount: byteCount)
+    }
+
+    public var floats: UnsafeMutablePointer<Float> {
+        precondition(dtype == .float32, "TensorStorage: \(dtype) storage read as float32")
+        return raw.assumingMemoryBound(to: Float.self)
+    }
+}
+
+/// Current and peak bytes held by tensor storage, for `show memory`.
+public enum MemoryStats {
+    private static let current = Atomic<Int>(0)
+    private static let peak = Atomic<Int>(0)
+
+    static func allocated(_ bytes: Int) {
+        let now = current.add(bytes, ordering: .relaxed).newValue
+        var seen = peak.load(ordering: .relaxed)
+        while now > seen {
+            let (exchanged, original) = peak.compareExchange(expected: seen, desired: now, ordering: .relaxed)
+            if exchanged { break }
+            seen = original
+        }
+    }
+
+    static func released(_ bytes: Int) { current.subtract(bytes, ordering: .relaxed) }
+
+    /// Bytes held by live tensors now.
+    public static var currentBytes: Int { current.load(ordering: .relaxed) }
+    /// The most bytes held at once since the start or the last `resetPeak()`.
+    public static var peakBytes: Int { peak.load(ordering: .relaxed) }
+    public static func resetPeak() { peak.store(current.load(ordering: .relaxed), ordering: .relaxed) }
+}
+
+/// Freed buffers kept by exact byte size for reuse, up to a budget; beyond it they are freed.
+final class BufferPool: Sendable {
+    static let shared = BufferPool()
+    static let alignment = 64
+
+    private struct State {
+        var free: [Int: [UInt]] = [:]  // addresses, so the state stays Sendable
+        var pooledBytes = 0
+    }
+    private let state = Mutex(State())
+    /// Bytes kept in the pool at most (buffers beyond it are returned to the system).
+    let budget = 2 << 30
+    let reuses = Atomic<Int>(0)
+    let allocations = Atomic<Int>(0)
+
+    func take(byteCount: Int) -> UnsafeMutableRawPointer {
+        let size = max(byteCount, 1)
+        if let address = state.withLock({ s -> UInt? in
+            guard let p = s.free[size]?.popLast() else { return nil }
+            s.pooledBytes -= size
+            return p
+        }), let pointer = UnsafeMutableRawPointer(bitPattern: address) {
+            reuses.add(1, ordering: .relaxed)
+            return pointer
+        }
+        allocations.add(1, ordering: .relaxed)
+        return UnsafeMutableRawPointer.allocate(byteCount: size, alignment: BufferPool.alignment)
+    }
+
+    func give(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
+        let size = max(byteCount, 1)
+        let address = UInt(bitPattern: pointer)
+        let budget = self.budget
+        let kept = state.withLock { s -> Bool in
+            guard s.pooledBytes + size <= budget else { return false }
+            s.free[size, default: []].append(address)
+            s.pooledBytes += size
+            return true
+        }
+        if !kept { pointer.deallocate() }
+    }
+}
