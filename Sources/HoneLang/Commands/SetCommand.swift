@@ -15,7 +15,10 @@ public enum SetCommand: Command {
         let changed = SessionOption.all.filter { arguments.values[$0.name] != nil }
         let old = changed.map { session.option($0.name) }
         for option in changed { session.setOption(option.name, arguments.values[option.name]!) }
-        if case .int(let threads)? = arguments.values["threads"] { BLAS.configure(threads: threads) }
+        if case .int(let threads)? = arguments.values["threads"] {
+            BLAS.configure(threads: threads)
+            Parallel.threads = threads
+        }
         // Reported after all are set, so `set verbose=quiet seed=1` is already quiet.
         for (option, previous) in zip(changed, old) {
             context.say("\(option.name) = \(session.option(option.name).repr) (was \(previous.repr)): \(option.help)")
