@@ -12,7 +12,7 @@ struct HoneBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hone-bench",
         abstract: "Micro-benchmarks of hone's kernels.",
-        subcommands: [SGEMMBench.self])
+        subcommands: [SGEMMBench.self, TensorBench.self])
 }
 
 /// A GEMM shape, written M x K x N: C[M×N] = A[M×K] · B[K×N].
@@ -120,6 +120,8 @@ func now() -> Double {
 }
 
 func format(_ value: Double, _ decimals: Int) -> String {
+    if value < 0 { return "-" + format(-value, decimals) }
+    guard value.isFinite else { return "\(value)" }
     var scale = 1.0
     for _ in 0..<decimals { scale *= 10 }
     let scaled = (value * scale).rounded()

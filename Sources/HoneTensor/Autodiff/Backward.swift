@@ -17,15 +17,18 @@ extension Tensor {
         for tensor in order.reversed() {
             guard let node = tensor.node, let g = pending.removeValue(forKey: ObjectIdentifier(tensor)) else { continue }
             let needs = node.inputs.map(\.requiresGrad)
-            let inputGradients = GradMode.withoutGradients { node.backward(tensor, g, needs) }
+            let inputGradients = GradMode.withoutGradients {
+                Profiler.timed(node.name, .backward) { node.backward(tensor, g, needs) }
+            }
             precondition(inputGradients.count == node.inputs.count, "\(node.name): backward returned \(inputGradients.count) gradients for \(node.inputs.count) inputs")
             for (input, raw) in zip(node.inputs, inputGradients) where input.requiresGrad {
                 guard let raw else { continue }
-                let inputGradient = unbroadcast(raw, to: input.shape)
+                let inputGradient = raw.shape == input.shape
+                    ? raw : Profiler.timed("(unbroadcast)", .backward) { unbroadcast(raw, to: input.shape) }
                 if input.node == nil {
-                    input.accumulateLeafGradient(inputGradient)
+                    Profiler.timed("(accumulate)", .backward) { input.accumulateLeafGradient(inputGradient) }
                 } else if let existing = pending[ObjectIdentifier(input)] {
-                    pending[ObjectIdentifier(input)] = accumulate(existing, inputGradient)
+                    pending[ObjectIdentifier(input)] = Profiler.timed("(accumulate)", .backward) { accumulate(existing, inputGradient) }
                 } else {
                     pending[ObjectIdentifier(input)] = inputGradient
                 }
@@ -37,7 +40,8 @@ extension Tensor {
     /// Adds to `grad`, which is always a buffer of the engine's own, so it is updated in place.
     func accumulateLeafGradient(_ g: Tensor) {
         if let existing = grad {
-            Elementwise.addInPlace(existing.pointer, g.contiguous().pointer, count: existing.count)
+            let source = g.contiguous()
+            withExtendedLifetime(source) { Elementwise.addInPlace(existing.pointer, source.pointer, count: existing.count) }
         } else {
             grad = g.contiguousCopy()
         }
@@ -66,7 +70,8 @@ extension Tensor {
 /// `a + b` into a fresh contiguous tensor, outside the graph.
 func accumulate(_ a: Tensor, _ b: Tensor) -> Tensor {
     let out = Tensor(uninitializedShape: a.shape)
-    Elementwise.add(a.contiguous().pointer, b.contiguous().pointer, out.pointer, count: out.count)
+    let (ac, bc) = (a.contiguous(), b.contiguous())
+    withExtendedLifetime((ac, bc)) { Elementwise.add(ac.pointer, bc.pointer, out.pointer, count: out.count) }
     return out
 }
 

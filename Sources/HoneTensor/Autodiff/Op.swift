@@ -41,6 +41,10 @@ public enum GradMode {
 extension Op {
     /// Runs the op, recording it for backward when recording is on and an input needs a gradient.
     public func apply(_ inputs: [Tensor]) -> Tensor {
+        Profiler.timed(name, .forward) { record(inputs) }
+    }
+
+    private func record(_ inputs: [Tensor]) -> Tensor {
         let (output, saved) = forward(inputs)
         if GradMode.isEnabled, inputs.contains(where: \.requiresGrad) {
             output.requiresGrad = true

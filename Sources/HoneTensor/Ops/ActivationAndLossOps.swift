@@ -1,4 +1,15 @@
 extension OpRegistry {
     /// Unary activations, softmax, cross-entropy, embedding and dropout.
-    static let activationAndLossOps: [any GradCheckable.Type] = []
+    static let activationAndLossOps: [any GradCheckable.Type] = [
+        ExpOp.self,
+        LogOp.self,
+        ReLUOp.self,
+        GELUOp.self,
+        SiLUOp.self,
+        SoftmaxOp.self,
+        LogSoftmaxOp.self,
+        CrossEntropyOp.self,
+        EmbeddingOp.self,
+        DropoutOp.self,
+    ]
 }

@@ -68,7 +68,8 @@ enum Broadcast {
         let out = Tensor(uninitializedShape: shape)
         let run = kernel(kind)
         if a.shape == shape && b.shape == shape {
-            run(a.contiguous().pointer, b.contiguous().pointer, out.pointer, out.count)
+            let (ac, bc) = (a.contiguous(), b.contiguous())
+            withExtendedLifetime((ac, bc)) { run(ac.pointer, bc.pointer, out.pointer, out.count) }
             return out
         }
         // The common case of a row broadcast (x[..., n] op bias[n]): one kernel call per row.

@@ -16,10 +16,16 @@ struct MatMulOp: Op {
         if needs[0] { gradA = MatMul.product(g, b.transposed()) }
         if needs[1] {
             MatMul.weightGradients.add(1, ordering: .relaxed)
-            if b.rank == 2 && a.rank > 2 {
-                // B was shared across the batch: fold the batch into rows, one sgemm.
+            if b.rank == 2 {
+                // B is shared across the batch: fold the batch into rows, one sgemm. When B is
+                // the transposed view of a stored [out, in] weight (x·Wᵀ), compute the gradient
+                // in the weight's own layout, Gᵀ·X, so it reaches the weight without a strided copy.
                 let k = a.shape[a.rank - 1], n = g.shape[g.rank - 1]
-                gradB = MatMul.product(a.reshaped([-1, k]).transposed(), g.reshaped([-1, n]))
+                let (rowsA, rowsG) = (a.reshaped([-1, k]), g.reshaped([-1, n]))
+                let storedTransposed = n > 1 && b.strides[0] == 1 && b.strides[1] >= k
+                gradB = storedTransposed
+                    ? MatMul.product(rowsG.transposed(), rowsA).transposed()
+                    : MatMul.product(rowsA.transposed(), rowsG)
             } else {
                 gradB = MatMul.product(a.transposed(), g)
             }

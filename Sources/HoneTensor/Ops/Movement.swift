@@ -51,7 +51,9 @@ struct SliceOp: Op {
     func backward(_ inputShape: [Int], output: Tensor, gradient: Tensor, needs: [Bool]) -> [Tensor?] {
         let full = Tensor.zeros(inputShape)
         let window = full.sliced(axis: axis, range)
-        Layout.copy(from: gradient.contiguous().pointer, shape: gradient.shape, strides: Tensor.contiguousStrides(for: gradient.shape),
+        let source = gradient.contiguous()
+        defer { withExtendedLifetime(source) {} }
+        Layout.copy(from: source.pointer, shape: gradient.shape, strides: Tensor.contiguousStrides(for: gradient.shape),
                     toStrided: window.storage.floats + window.offset, strides: window.strides)
         return [full]
     }
