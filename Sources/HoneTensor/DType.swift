@@ -56,3 +56,61 @@ public enum HalfConversion {
         return UInt16((bits &+ rounding) >> 16)
     }
 }
+
+extension Tensor {
+    /// A tensor of checkpoint data in `dtype` (float16, bfloat16 and int32 bits as stored),
+    /// copied from `bytes`, which must hold `shape`'s element count in that type.
+    public static func fromRaw(_ bytes: UnsafeRawBufferPointer, dtype: DType, shape: [Int]) -> Tensor {
+        let count = shape.reduce(1, *)
+        precondition(bytes.count == count * dtype.byteSize, "fromRaw: \(bytes.count) bytes for \(count) \(dtype) elements")
+        let storage = TensorStorage(dtype: dtype, count: count)
+        if count > 0 { storage.raw.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
+        return Tensor(storage: storage, shape: shape)
+    }
+
+    /// The same values stored as `dtype`. Compute happens in float32, so loaders convert with
+    /// `converted(to: .float32)`; float16 and bfloat16 round to nearest even; int32 truncates.
+    public func converted(to target: DType) -> Tensor {
+        if target == dtype { return self }
+        precondition(dtype == .float32 || target == .float32, "converted: \(dtype) to \(target) goes through float32")
+        if dtype != .float32 { return convertedToFloat32() }
+        let source = contiguous()
+        let storage = TensorStorage(dtype: target, count: count)
+        let p = source.pointer
+        switch target {
+        case .float16:
+            let out = storage.raw.assumingMemoryBound(to: UInt16.self)
+            for i in 0..<count { out[i] = HalfConversion.half(from: p[i]) }
+        case .bfloat16:
+            let out = storage.raw.assumingMemoryBound(to: UInt16.self)
+            for i in 0..<count { out[i] = HalfConversion.bfloat16(from: p[i]) }
+        case .int32:
+            let out = storage.raw.assumingMemoryBound(to: Int32.self)
+            for i in 0..<count { out[i] = Int32(clamping: Int(p[i].isFinite ? p[i].rounded(.towardZero) : 0)) }
+        case .float32:
+            break
+        }
+        return withExtendedLifetime(source) { Tensor(storage: storage, shape: shape) }
+    }
+
+    /// Float32 values of a float16, bfloat16 or int32 tensor (contiguous storage as loaded).
+    func convertedToFloat32() -> Tensor {
+        precondition(strides == Tensor.contiguousStrides(for: shape), "converted: a \(dtype) tensor must be contiguous")
+        let out = Tensor(uninitializedShape: shape)
+        let p = out.pointer
+        switch dtype {
+        case .float16:
+            let source = storage.raw.assumingMemoryBound(to: UInt16.self) + offset
+            for i in 0..<count { p[i] = HalfConversion.float(fromHalf: source[i]) }
+        case .bfloat16:
+            let source = storage.raw.assumingMemoryBound(to: UInt16.self) + offset
+            for i in 0..<count { p[i] = HalfConversion.float(fromBFloat16: source[i]) }
+        case .int32:
+            let source = storage.raw.assumingMemoryBound(to: Int32.self) + offset
+            for i in 0..<count { p[i] = Float(source[i]) }
+        case .float32:
+            break
+        }
+        return out
+    }
+}

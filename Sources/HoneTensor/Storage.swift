@@ -53,6 +53,10 @@ public enum MemoryStats {
     /// The most bytes held at once since the start or the last `resetPeak()`.
     public static var peakBytes: Int { peak.load(ordering: .relaxed) }
     public static func resetPeak() { peak.store(current.load(ordering: .relaxed), ordering: .relaxed) }
+
+    /// Buffers taken from the system so far, and buffers handed out again from the pool.
+    public static var bufferAllocations: Int { BufferPool.shared.allocations.load(ordering: .relaxed) }
+    public static var bufferReuses: Int { BufferPool.shared.reuses.load(ordering: .relaxed) }
 }
 
 /// Freed buffers kept by exact byte size for reuse, up to a budget; beyond it they are freed.

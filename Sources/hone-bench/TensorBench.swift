@@ -247,6 +247,9 @@ enum BlockBench {
         /// Seconds per run of attention's own sgemm calls (fused into `causalAttention`, so the
         /// profiler can't see them), from `attentionGEMMSeconds`.
         let attentionGEMMSeconds: Double
+        /// Buffers taken from the system and from the pool over the timed runs (after warm-up).
+        let newBuffers: Int
+        let reusedBuffers: Int
 
         var flops: Double { shape.trainingFLOPs(trainable: trainable, causal: true) }
         var mode: String { trainable ? "trainable" : "frozen" }
@@ -273,11 +276,14 @@ enum BlockBench {
         // At least `runs` runs and at least 2 s, so the short shape S gets enough samples for
         // its median to ride out the shared host's hiccups.
         var forwards: [Double] = [], backwards: [Double] = [], totals: [Double] = []
+        let (allocationsBefore, reusesBefore) = (MemoryStats.bufferAllocations, MemoryStats.bufferReuses)
         let started = now()
         while totals.count < runs || now() - started < 2 {
             let (f, b) = step()
             forwards.append(f); backwards.append(b); totals.append(f + b)
         }
+
+        let buffers = (new: MemoryStats.bufferAllocations - allocationsBefore, reused: MemoryStats.bufferReuses - reusesBefore)
 
         // Profiled runs, separate from the timed ones.
         let attentionGEMM = attentionGEMMSeconds(shape)
@@ -299,7 +305,7 @@ enum BlockBench {
         return Result(label: label, shape: shape, trainable: trainable,
                       forwardSeconds: median(forwards), backwardSeconds: median(backwards), totalSeconds: median(totals),
                       runs: totals.count, entries: profiles[chosen], profiledSeconds: profiledTotals[chosen], nonMatmulShare: shares[chosen],
-                      attentionGEMMSeconds: attentionGEMM)
+                      attentionGEMMSeconds: attentionGEMM, newBuffers: buffers.new, reusedBuffers: buffers.reused)
     }
 
     /// Seconds of the sgemm calls that `AttentionKernels.causalForward` and `causalBackward`
@@ -370,6 +376,8 @@ enum BlockBench {
         print("peak \(format(peak, 1)) GF/s. non-matmul: share of the profiled fwd+bwd time outside sgemm, that is outside")
         print("ops named matmul and outside causalAttention's own sgemm calls (replayed alone: "
               + results.filter(\.trainable).map { "\($0.label) \(format($0.attentionGEMMSeconds * 1e3, 1)) ms" }.joined(separator: ", ") + ")")
+        print("buffers over the timed runs (after one warm-up step): "
+              + results.map { "\($0.label) \($0.mode) \($0.newBuffers) new / \($0.reusedBuffers) reused in \($0.runs) steps" }.joined(separator: "; "))
     }
 
     /// Per-op self time of the median profiled run, largest first.

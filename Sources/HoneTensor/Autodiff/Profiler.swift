@@ -95,11 +95,13 @@ public enum Profiler {
         defer {
             let elapsed = seconds() - start
             state.withLock { s in
-                let frame = s.stacks[thread]!.removeLast()
-                if s.stacks[thread]!.isEmpty {
+                // A `reset()` from another thread may have dropped this frame: then drop the time.
+                guard var stack = s.stacks[thread], let frame = stack.popLast() else { return }
+                if stack.isEmpty {
                     s.stacks[thread] = nil
                 } else {
-                    s.stacks[thread]![s.stacks[thread]!.count - 1].childSeconds += elapsed
+                    stack[stack.count - 1].childSeconds += elapsed
+                    s.stacks[thread] = stack
                 }
                 let key = Key(name: name, phase: frame.phase)
                 let old = s.table[key] ?? (0, 0)
