@@ -212,24 +212,9 @@ public enum AttentionKernels {
     /// masked entries come out zero).
     @inline(__always)
     static func softmaxBackwardRow(probabilities p: UnsafePointer<Float>, gradient g: UnsafeMutablePointer<Float>, width n: Int) {
-        var acc0 = V(), acc1 = V()
-        var i = 0
-        while i + 32 <= n {
-            acc0 = acc0.addingProduct(Elementwise.load(p, i), Elementwise.load(g, i))
-            acc1 = acc1.addingProduct(Elementwise.load(p, i + 16), Elementwise.load(g, i + 16))
-            i += 32
-        }
-        while i + 16 <= n {
-            acc0 = acc0.addingProduct(Elementwise.load(p, i), Elementwise.load(g, i))
-            i += 16
-        }
-        var dot = (acc0 + acc1).sum()
-        while i < n {
-            dot += p[i] * g[i]
-            i += 1
-        }
+        let dot = SoftmaxKernels.rowDot(p, g, n)
         let dotV = V(repeating: dot)
-        i = 0
+        var i = 0
         while i + 16 <= n {
             Elementwise.store(Elementwise.load(p, i) * (Elementwise.load(g, i) - dotV), g, i)
             i += 16

@@ -104,14 +104,10 @@ enum Lanes {
     typealias V = SIMD16<Float>
 
     @inline(__always)
-    static func load(_ p: UnsafePointer<Float>, _ i: Int) -> V {
-        UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
-    }
+    static func load(_ p: UnsafePointer<Float>, _ i: Int) -> V { Elementwise.load(p, i) }
 
     @inline(__always)
-    static func store(_ v: V, _ p: UnsafeMutablePointer<Float>, _ i: Int) {
-        UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: V.self)
-    }
+    static func store(_ v: V, _ p: UnsafeMutablePointer<Float>, _ i: Int) { Elementwise.store(v, p, i) }
 
     /// The `count` (< 16) elements from `p + i`, the other lanes set to `pad`.
     @inline(__always)
