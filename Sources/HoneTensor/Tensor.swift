@@ -16,6 +16,9 @@ public final class Tensor: @unchecked Sendable {
     public var grad: Tensor?
     /// How this tensor was computed, when it needs a gradient; cleared by `backward()`.
     var node: Node?
+    /// Set when `backward()` freed the node: such a tensor is not a leaf, and no gradient can
+    /// flow through it any more.
+    var graphReleased = false
     public var name: String?
 
     public init(storage: TensorStorage, shape: [Int], strides: [Int]? = nil, offset: Int = 0, requiresGrad: Bool = false) {
@@ -84,6 +87,7 @@ public final class Tensor: @unchecked Sendable {
 
     /// True when the elements lie in row-major order with no gaps.
     public var isContiguous: Bool {
+        if shape.contains(0) { return true }
         var expected = 1
         for axis in stride(from: rank - 1, through: 0, by: -1) where shape[axis] != 1 {
             if strides[axis] != expected { return false }
@@ -101,7 +105,7 @@ public final class Tensor: @unchecked Sendable {
     /// The elements in row-major order, as an array (for tests and small values).
     public var scalars: [Float] {
         let c = contiguous()
-        return Array(UnsafeBufferPointer(start: c.pointer, count: c.count))
+        return withExtendedLifetime(c) { Array(UnsafeBufferPointer(start: c.pointer, count: c.count)) }
     }
 
     /// The value of a one-element tensor.

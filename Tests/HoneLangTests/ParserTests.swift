@@ -67,3 +67,30 @@ struct ParserTests {
         #expect(output == printed + "\n")
     }
 }
+
+@Suite("edge cases found in review")
+struct LanguageEdgeCaseTests {
+    @Test("a long operator chain is an error with a position, not a stack overflow", arguments: [
+        "print " + Array(repeating: "1", count: 5000).joined(separator: "+"),
+        "print " + Array(repeating: "1", count: 5000).joined(separator: "*"),
+        "let x = 1; print x" + String(repeating: ".y", count: 5000),
+        "print " + Array(repeating: "true", count: 5000).joined(separator: " and "),
+    ])
+    func longChains(_ text: String) {
+        let (outcome, _, _) = runScript(text)
+        #expect(outcome.firstMessage?.hasPrefix("nested too deeply") == true)
+        #expect(outcome.errors.first?.range != nil)
+    }
+
+    @Test("integers compare exactly, beyond a double's precision")
+    func exactIntegers() {
+        let (_, output, _) = runScript("print 9007199254740993 == 9007199254740992, 9007199254740993 > 9007199254740992")
+        #expect(output == "false true\n")
+    }
+
+    @Test("a word in a word position is that word, even when it names a flag")
+    func wordIsNotFlag() {
+        let (outcome, _, _) = runScript("help full")
+        #expect(outcome.firstMessage?.hasPrefix("no command `full`") == true)
+    }
+}

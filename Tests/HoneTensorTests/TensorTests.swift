@@ -92,3 +92,34 @@ struct TensorTests {
         #expect(HalfConversion.float(fromHalf: HalfConversion.half(from: .nan)).isNaN)
     }
 }
+
+@Suite("edge cases found in review")
+struct TensorEdgeCaseTests {
+    @Test("a batched matmul over permuted views with size-1 batch axes matches the contiguous product", arguments: [
+        ([2, 3, 1, 4], [0, 2, 1, 3]), ([1, 2, 3, 4], [1, 0, 2, 3]),
+    ])
+    func matmulSizeOneBatch(_ stored: [Int], _ permutation: [Int]) {
+        var rng = RandomGenerator(seed: 9)
+        let a = Tensor.randn(stored, using: &rng).permuted(permutation)
+        let b = Tensor.randn(Array(a.shape.dropLast(2)) + [a.shape.last!, 5], using: &rng)
+        let viewProduct = a.matmul(b).scalars
+        let copyProduct = a.contiguousCopy().matmul(b).scalars
+        #expect(viewProduct == copyProduct)
+    }
+
+    @Test("tensors with a zero-size axis work")
+    func zeroSize() {
+        let t = Tensor.zeros([2, 0])
+        #expect(t.scalars.isEmpty)
+        let x = Tensor.ones([2, 3])
+        #expect(x.sliced(axis: 1, 1..<1).sum().item() == 0)
+        #expect(x.matmul(Tensor.zeros([3, 0])).shape == [2, 0])
+        #expect(Tensor.zeros([2, 0]).matmul(Tensor.zeros([0, 4])).scalars == [Float](repeating: 0, count: 8))
+    }
+
+    @Test("mean over a repeated axis divides by that axis once")
+    func meanRepeatedAxis() {
+        let x = Tensor(shape: [2, 2], values: [1, 2, 3, 4])
+        #expect(x.mean(axes: [1, -1]).scalars == [1.5, 3.5])
+    }
+}

@@ -29,7 +29,9 @@ struct Binder {
         for argument in call.arguments {
             switch argument.label {
             case .positional:
-                if case .bare(let text, let r) = argument.value, flagNames.contains(text) {
+                // A bare flag name is the flag, unless the next positional takes words as themselves.
+                if case .bare(let text, let r) = argument.value, flagNames.contains(text),
+                   !(positionals.first?.type.bareMeansItself ?? false) {
                     try record(spec.argument(named: text)!, .bool(true, r), r)
                     continue
                 }

@@ -101,6 +101,7 @@ struct Evaluator {
         if op.isComparison {
             switch (a, b) {
             case (.string(let x), .string(let y)): return .bool(compare(op, x < y, x == y))
+            case (.int(let x), .int(let y)): return .bool(compare(op, x < y, x == y))
             default:
                 guard let x = a.number, let y = b.number else { throw mismatch() }
                 return .bool(compare(op, x < y, x == y))
@@ -174,6 +175,7 @@ extension Value {
             return a.typeName == b.typeName && a.fields.count == b.fields.count
                 && zip(a.fields, b.fields).allSatisfy { $0.name == $1.name && $0.value.isEqual(to: $1.value) }
         case (.object(let a), .object(let b)): return a === b
+        case (.int(let a), .int(let b)): return a == b
         default:
             if let x = number, let y = other.number { return x == y }
             return false

@@ -66,7 +66,10 @@ extension Parser {
 
     mutating func parseOr() throws -> Expr {
         var left = try parseAnd()
+        var deeper = 0
+        defer { level -= deeper }
         while peek(.expression).kind == .identifier("or") {
+            try deepen(&deeper)
             advance(peek(.expression))
             let right = try parseAnd()
             left = .binary(.or, left, right, left.range.to(right.range))
@@ -76,7 +79,10 @@ extension Parser {
 
     mutating func parseAnd() throws -> Expr {
         var left = try parseNot()
+        var deeper = 0
+        defer { level -= deeper }
         while peek(.expression).kind == .identifier("and") {
+            try deepen(&deeper)
             advance(peek(.expression))
             let right = try parseNot()
             left = .binary(.and, left, right, left.range.to(right.range))
@@ -107,9 +113,12 @@ extension Parser {
 
     mutating func parseAdditive() throws -> Expr {
         var left = try parseMultiplicative()
+        var deeper = 0
+        defer { level -= deeper }
         while true {
             let token = peek(.expression)
             guard token.isPunct("+") || token.isPunct("-") else { return left }
+            try deepen(&deeper)
             advance(token)
             let right = try parseMultiplicative()
             left = .binary(token.isPunct("+") ? .add : .subtract, left, right, left.range.to(right.range))
@@ -118,9 +127,12 @@ extension Parser {
 
     mutating func parseMultiplicative() throws -> Expr {
         var left = try parseUnary()
+        var deeper = 0
+        defer { level -= deeper }
         while true {
             let token = peek(.expression)
             guard token.isPunct("*") || token.isPunct("/") else { return left }
+            try deepen(&deeper)
             advance(token)
             let right = try parseUnary()
             left = .binary(token.isPunct("*") ? .multiply : .divide, left, right, left.range.to(right.range))
@@ -141,9 +153,12 @@ extension Parser {
 
     mutating func parsePostfix() throws -> Expr {
         var e = try parsePrimary()
+        var deeper = 0
+        defer { level -= deeper }
         while true {
             let dot = peek(.expression)
             guard dot.isPunct(".") else { return e }
+            try deepen(&deeper)
             advance(dot)
             let name = peek(.expression)
             guard case .identifier(let field) = name.kind else { throw unexpected(name, expected: "a field name after `.`") }
@@ -200,5 +215,12 @@ extension Parser {
         openers.removeLast()
         nesting -= 1
         return e
+    }
+
+    /// One more level for a left-associative chain (`1 + 2 + …`, `x.a.b…`), whose tree grows one
+    /// level per operator: the caller undoes `deeper` levels when its loop ends.
+    mutating func deepen(_ deeper: inout Int) throws {
+        try descend(at: peek(.expression))
+        deeper += 1
     }
 }

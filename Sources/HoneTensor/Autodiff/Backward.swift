@@ -11,11 +11,15 @@ extension Tensor {
     public func backward(gradient: Tensor, retainGraph: Bool = false) {
         precondition(gradient.shape == shape, "backward: gradient shape \(gradient.shape) differs from \(shape)")
         guard requiresGrad else { return }
+        precondition(!graphReleased, "backward: this tensor's graph was already freed by an earlier backward(); pass retainGraph: true to run backward twice")
         let order = topologicalOrder()
         var pending: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): gradient]
         if node == nil { accumulateLeafGradient(gradient) }
         for tensor in order.reversed() {
-            guard let node = tensor.node, let g = pending.removeValue(forKey: ObjectIdentifier(tensor)) else { continue }
+            guard let node = tensor.node, let g = pending.removeValue(forKey: ObjectIdentifier(tensor)) else {
+                if !retainGraph { tensor.releaseGraph() }
+                continue
+            }
             let needs = node.inputs.map(\.requiresGrad)
             let inputGradients = GradMode.withoutGradients {
                 Profiler.timed(node.name, .backward) { node.backward(tensor, g, needs) }
@@ -25,6 +29,7 @@ extension Tensor {
                 guard let raw else { continue }
                 let inputGradient = raw.shape == input.shape
                     ? raw : Profiler.timed("(unbroadcast)", .backward) { unbroadcast(raw, to: input.shape) }
+                precondition(!input.graphReleased, "backward: \(node.name)'s input was computed in a graph already freed by an earlier backward(); pass retainGraph: true to the first backward")
                 if input.node == nil {
                     Profiler.timed("(accumulate)", .backward) { input.accumulateLeafGradient(inputGradient) }
                 } else if let existing = pending[ObjectIdentifier(input)] {
@@ -33,7 +38,15 @@ extension Tensor {
                     pending[ObjectIdentifier(input)] = inputGradient
                 }
             }
-            if !retainGraph { tensor.node = nil }
+            if !retainGraph { tensor.releaseGraph() }
+        }
+    }
+
+    /// Drops the node, marking the tensor so that it is not mistaken for a leaf later.
+    func releaseGraph() {
+        if node != nil {
+            node = nil
+            graphReleased = true
         }
     }
 

@@ -31,9 +31,9 @@ struct ScaleOp: Op {
     var name: String { "scale" }
 
     func forward(_ inputs: [Tensor]) -> (Tensor, Void) {
-        let x = inputs[0].contiguous()
+        let x = inputs[0].isContiguous ? inputs[0] : inputs[0].contiguousCopy()
         let out = Tensor(uninitializedShape: x.shape)
-        Elementwise.scale(x.pointer, factor, out.pointer, count: x.count)
+        withExtendedLifetime(x) { Elementwise.scale(x.pointer, factor, out.pointer, count: x.count) }
         return (out, ())
     }
 
@@ -83,7 +83,7 @@ enum Broadcast {
         }
         let ae = a.shape == shape ? a.contiguous() : a.expandedView(to: shape).contiguousCopy()
         let be = b.shape == shape ? b.contiguous() : b.expandedView(to: shape).contiguousCopy()
-        run(ae.pointer, be.pointer, out.pointer, out.count)
+        withExtendedLifetime((ae, be)) { run(ae.pointer, be.pointer, out.pointer, out.count) }
         return out
     }
 }

@@ -55,25 +55,27 @@ public enum MatMul {
         let r = t.rank
         let rows = t.shape[r - 2], cols = t.shape[r - 1]
         let rs = t.strides[r - 2], cs = t.strides[r - 1]
-        let batchOK = batchIsUniform(t)
-        if batchOK, cs == 1 || cols == 1, rs >= max(cols, 1) || rows == 1 {
-            return Operand(tensor: t, transpose: .normal, leading: max(rows == 1 ? cols : rs, 1), batchStride: r > 2 ? t.strides[r - 3] : 0)
-        }
-        if batchOK, rs == 1 || rows == 1, cs >= max(rows, 1) || cols == 1 {
-            return Operand(tensor: t, transpose: .transposed, leading: max(cols == 1 ? rows : cs, 1), batchStride: r > 2 ? t.strides[r - 3] : 0)
+        if let batch = batchStride(t) {
+            if cs == 1 || cols == 1, rs >= max(cols, 1) || rows == 1 {
+                return Operand(tensor: t, transpose: .normal, leading: max(rows == 1 ? cols : rs, 1), batchStride: batch)
+            }
+            if rs == 1 || rows == 1, cs >= max(rows, 1) || cols == 1 {
+                return Operand(tensor: t, transpose: .transposed, leading: max(cols == 1 ? rows : cs, 1), batchStride: batch)
+            }
         }
         let c = t.contiguousCopy()
         return Operand(tensor: c, transpose: .normal, leading: max(cols, 1), batchStride: rows * cols)
     }
 
-    /// True when the batch axes (all but the last two) collapse to one stride.
-    static func batchIsUniform(_ t: Tensor) -> Bool {
-        let r = t.rank
-        guard r > 3 else { return true }
-        for axis in 0..<(r - 3) where t.shape[axis + 1] != 1 && t.strides[axis] != t.strides[axis + 1] * t.shape[axis + 1] {
-            return false
+    /// The one stride that steps through the batch (all axes but the last two, collapsed), or
+    /// nil when they do not collapse. Axes of size 1 are skipped: their strides are arbitrary.
+    static func batchStride(_ t: Tensor) -> Int? {
+        let axes = (0..<max(0, t.rank - 2)).filter { t.shape[$0] > 1 }
+        guard let last = axes.last else { return 0 }
+        for (outer, inner) in zip(axes, axes.dropFirst()) where t.strides[outer] != t.strides[inner] * t.shape[inner] {
+            return nil
         }
-        return true
+        return t.strides[last]
     }
 
     /// `a · b` over the last two axes. Shapes: [m,k]·[k,n]; [...,m,k]·[k,n] (b shared);
@@ -104,6 +106,7 @@ public enum MatMul {
     }
 
     static func gemm(_ a: Operand, _ b: Operand, m: Int, n: Int, k: Int, out: UnsafeMutablePointer<Float>, ldc: Int, aOffset: Int = 0, bOffset: Int = 0) {
+        if m == 0 || n == 0 { return }
         if k == 0 {
             Elementwise.fill(out, 0, count: m * n)
             return

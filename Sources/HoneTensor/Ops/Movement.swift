@@ -8,7 +8,7 @@ struct ReshapeOp: Op {
     func forward(_ inputs: [Tensor]) -> (Tensor, [Int]) {
         let x = inputs[0]
         precondition(shape.reduce(1, *) == x.count, "reshape: cannot reshape \(x.shape) (\(x.count) elements) to \(shape)")
-        let source = x.contiguous()
+        let source = x.isContiguous ? x : x.contiguousCopy()
         return (Tensor(storage: source.storage, shape: shape, offset: source.offset), x.shape)
     }
 
@@ -83,9 +83,11 @@ struct ConcatOp: Op {
         var start = 0
         for x in inputs {
             let window = out.sliced(axis: axis, start..<(start + x.shape[axis]))
-            let source = x.contiguous()
-            Layout.copy(from: source.pointer, shape: x.shape, strides: Tensor.contiguousStrides(for: x.shape),
-                        toStrided: window.storage.floats + window.offset, strides: window.strides)
+            let source = x.isContiguous ? x : x.contiguousCopy()
+            withExtendedLifetime(source) {
+                Layout.copy(from: source.pointer, shape: x.shape, strides: Tensor.contiguousStrides(for: x.shape),
+                            toStrided: window.storage.floats + window.offset, strides: window.strides)
+            }
             start += x.shape[axis]
         }
         return (out, inputs.map { $0.shape[axis] })

@@ -30,9 +30,11 @@ public enum Reduce {
         for a in axes { shape[a] = 1 }
         let outShape = keepDims ? shape : kept.map { x.shape[$0] }
         let out = Tensor(uninitializedShape: outShape)
-        let source = moved.pointer, target = out.pointer
-        Parallel.forRanges(count: rows, grain: max(1, (1 << 15) / max(width, 1))) { range in
-            for r in range { target[r] = Reduce.rowSum(source + r * width, count: width) }
+        withExtendedLifetime(moved) {
+            let source = moved.pointer, target = out.pointer
+            Parallel.forRanges(count: rows, grain: max(1, (1 << 15) / max(width, 1))) { range in
+                for r in range { target[r] = Reduce.rowSum(source + r * width, count: width) }
+            }
         }
         return out
     }
@@ -68,7 +70,7 @@ extension Tensor {
     }
 
     public func mean(axes: [Int] = [], keepDims: Bool = false) -> Tensor {
-        let axes = axes.isEmpty ? Array(0..<rank) : axes.map { $0 < 0 ? rank + $0 : $0 }
+        let axes = axes.isEmpty ? Array(0..<rank) : Array(Set(axes.map { $0 < 0 ? rank + $0 : $0 })).sorted()
         let n = axes.map { shape[$0] }.reduce(1, *)
         return sum(axes: axes, keepDims: keepDims) * (1 / Float(max(n, 1)))
     }

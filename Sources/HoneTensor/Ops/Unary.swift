@@ -25,7 +25,7 @@ func mappedBackward(
 ) -> Tensor {
     let g = gradient.rowMajorDetached()
     let dx = Tensor(uninitializedShape: saved.shape)
-    kernel(saved.pointer, g.pointer, dx.pointer, dx.count)
+    withExtendedLifetime((saved, g)) { kernel(saved.pointer, g.pointer, dx.pointer, dx.count) }
     return dx
 }
 
