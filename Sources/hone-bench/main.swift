@@ -92,20 +92,10 @@ struct SGEMMBench: ParsableCommand {
             b.withUnsafeBufferPointer { b in
                 c.withUnsafeMutableBufferPointer { c in
                     let (pa, pb, pc) = (a.baseAddress!, b.baseAddress!, c.baseAddress!)
-                    let call = { BLAS.sgemm(tA, tB, m: s.m, n: s.n, k: s.k, a: pa, b: pb, c: pc) }
-                    // Warm up, and size a batch so that it lasts at least minMilliseconds.
-                    call()
-                    var start = now()
-                    call()
-                    let once = max(now() - start, 1e-7)
-                    let perBatch = max(1, Int((minMilliseconds / 1e3 / once).rounded(.up)))
-                    var best = Double.infinity
-                    for _ in 0..<runs {
-                        start = now()
-                        for _ in 0..<perBatch { call() }
-                        best = min(best, (now() - start) / Double(perBatch))
+                    // Batches sized to last at least minMilliseconds; the best batch's time per call.
+                    return bestSeconds(batches: runs, minSeconds: minMilliseconds / 1e3) {
+                        BLAS.sgemm(tA, tB, m: s.m, n: s.n, k: s.k, a: pa, b: pb, c: pc)
                     }
-                    return best
                 }
             }
         }
