@@ -142,53 +142,29 @@ public final class GGUFReader: @unchecked Sendable {
     /// Absolute file offset of the data section.
     public let dataStart: Int
 
-    private let mapping: UnsafeMutableRawPointer?
-    private let fileSize: Int
+    private let file: MappedFile
 
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else {
-            throw CheckpointError(file: path, "cannot open the file: \(String(cString: strerror(errno)))")
-        }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            throw CheckpointError(file: path, "cannot read the file's size: \(String(cString: strerror(errno)))")
-        }
-        let size = Int(info.st_size)
+        file = try MappedFile(path: path)
+        let size = file.bytes.count
         guard size >= 24 else {
-            var head = [UInt8](repeating: 0, count: max(size, 0))
-            if size > 0 { _ = head.withUnsafeMutableBytes { read(fd, $0.baseAddress, size) } }
+            let head = Array(file.bytes)
             var message = "the file is \(size) bytes, shorter than the 24-byte GGUF header"
             if size >= 4, Array(head.prefix(4)) != Self.magic {
                 message = "not a GGUF file: it does not start with `GGUF`" + Self.guess(head)
             }
             throw CheckpointError(file: path, offset: 0, message)
         }
-        guard let map = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), map != MAP_FAILED else {
-            throw CheckpointError(file: path, "cannot map the file: \(String(cString: strerror(errno)))")
-        }
-        self.mapping = map
-        self.fileSize = size
-        do {
-            var parser = Parser(bytes: UnsafeRawBufferPointer(start: map, count: size), path: path)
-            let header = try parser.parse()
-            self.version = header.version
-            self.metadata = header.metadata
-            self.metadataKeys = header.metadataKeys
-            self.tensorNames = header.names
-            self.entries = header.entries
-            self.alignment = header.alignment
-            self.dataStart = header.dataStart
-        } catch {
-            munmap(map, size)
-            throw error
-        }
-    }
-
-    deinit {
-        if let mapping { munmap(mapping, fileSize) }
+        var parser = Parser(bytes: file.bytes, path: path)
+        let header = try parser.parse()
+        self.version = header.version
+        self.metadata = header.metadata
+        self.metadataKeys = header.metadataKeys
+        self.tensorNames = header.names
+        self.entries = header.entries
+        self.alignment = header.alignment
+        self.dataStart = header.dataStart
     }
 
     public func contains(_ name: String) -> Bool { entries[name] != nil }
@@ -208,7 +184,7 @@ public final class GGUFReader: @unchecked Sendable {
             throw CheckpointError(file: path, tensor: name, offset: entry.begin,
                                   "ggml type \(typeName) is not supported; hone reads F32, F16, Q8_0 and Q4_0")
         }
-        let bytes = UnsafeRawBufferPointer(start: mapping.map { $0 + entry.begin }, count: entry.end - entry.begin)
+        let bytes = UnsafeRawBufferPointer(rebasing: file.bytes[entry.begin..<entry.end])
         let result: Tensor
         if entry.shape.contains(0) {
             result = Tensor.zeros(entry.shape)

@@ -34,43 +34,20 @@ public final class SafeTensorsReader: @unchecked Sendable {
     /// Absolute file offset of the first byte after the header.
     public let dataStart: Int
 
-    private let mapping: UnsafeMutableRawPointer?
-    private let fileSize: Int
+    private let file: MappedFile
 
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else {
-            throw CheckpointError(file: path, "cannot open the file: \(String(cString: strerror(errno)))")
-        }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            throw CheckpointError(file: path, "cannot read the file's size: \(String(cString: strerror(errno)))")
-        }
-        let size = Int(info.st_size)
+        file = try MappedFile(path: path)
+        let size = file.bytes.count
         guard size >= 8 else {
             throw CheckpointError(file: path, offset: 0, "the file is \(size) bytes, shorter than the 8-byte header length of a safetensors file")
         }
-        guard let map = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), map != MAP_FAILED else {
-            throw CheckpointError(file: path, "cannot map the file: \(String(cString: strerror(errno)))")
-        }
-        self.mapping = map
-        self.fileSize = size
-        do {
-            let parsed = try Self.parseHeader(UnsafeRawBufferPointer(start: map, count: size), path: path)
-            self.metadata = parsed.metadata
-            self.entries = parsed.entries
-            self.names = parsed.entries.keys.sorted()
-            self.dataStart = parsed.dataStart
-        } catch {
-            munmap(map, size)
-            throw error
-        }
-    }
-
-    deinit {
-        if let mapping { munmap(mapping, fileSize) }
+        let parsed = try Self.parseHeader(file.bytes, path: path)
+        self.metadata = parsed.metadata
+        self.entries = parsed.entries
+        self.names = parsed.entries.keys.sorted()
+        self.dataStart = parsed.dataStart
     }
 
     /// The stored dtype and shape of `name`.
@@ -82,7 +59,7 @@ public final class SafeTensorsReader: @unchecked Sendable {
     /// `name`'s values as a contiguous float32 tensor (F16, BF16 and I32 are converted).
     public func tensor(_ name: String) throws -> Tensor {
         let entry = try entry(name)
-        let bytes = UnsafeRawBufferPointer(start: mapping.map { $0 + entry.begin }, count: entry.end - entry.begin)
+        let bytes = UnsafeRawBufferPointer(rebasing: file.bytes[entry.begin..<entry.end])
         let raw = Tensor.fromRaw(bytes, dtype: entry.dtype, shape: entry.shape)
         let result = raw.converted(to: .float32)
         result.name = name
