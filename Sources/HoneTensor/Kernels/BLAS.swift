@@ -158,6 +158,27 @@ public enum BLAS {
                      "BLAS.sgemm: size exceeds OpenBLAS's 32-bit interface")
         if m == 0 || n == 0 { return }
         ensureConfigured()
+        // A product with one row or one column is a matrix-vector product. OpenBLAS 0.3.21's
+        // sgemm would still pack the whole matrix for it (reading and writing it once more),
+        // which halves generation speed at batch 1, where every weight product has one row.
+        if m == 1 && k > 0 {
+            let x = a, incx = transA == .normal ? 1 : lda
+            if transB == .transposed {
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), alpha, b, Int32(ldb), x, Int32(incx), beta, c, 1)
+            } else {
+                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(n), alpha, b, Int32(ldb), x, Int32(incx), beta, c, 1)
+            }
+            return
+        }
+        if n == 1 && k > 0 {
+            let x = b, incx = transB == .normal ? ldb : 1
+            if transA == .normal {
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(k), alpha, a, Int32(lda), x, Int32(incx), beta, c, Int32(ldc))
+            } else {
+                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(m), alpha, a, Int32(lda), x, Int32(incx), beta, c, Int32(ldc))
+            }
+            return
+        }
         cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas,
                     Int32(m), Int32(n), Int32(k),
                     alpha, a, Int32(lda), b, Int32(ldb),

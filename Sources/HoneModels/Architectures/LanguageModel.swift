@@ -1,0 +1,80 @@
+// What every architecture shows to generation, saving, adapters and commands, so that none of
+// them needs to know whether it holds a Llama or a GPT-2.
+import Foundation
+import HoneTensor
+
+/// The architectures hone implements, by their Hugging Face `model_type`.
+public enum ModelArchitecture: String, Sendable, CaseIterable {
+    case llama
+    case gpt2
+}
+
+/// A causal language model whose weights are float32 tensors under their Hugging Face names.
+public protocol LanguageModel: AnyObject {
+    var architecture: ModelArchitecture { get }
+    var vocabularySize: Int { get }
+    /// The most positions the model attends over (`max_position_embeddings`, `n_positions`).
+    var contextLength: Int { get }
+    var hiddenSize: Int { get }
+    var layerCount: Int { get }
+    var attentionHeads: Int { get }
+    var keyValueHeads: Int { get }
+    var headDim: Int { get }
+    /// The weights in checkpoint order (a tied output embedding appears once, as the input embedding).
+    var parameters: [(name: String, tensor: Tensor)] { get }
+    /// Logits [B, T, vocab] for `tokens`, row-major [B, T] with B = `batch`. Without a cache the
+    /// positions are 0..<T and the forward records gradients when grad mode is on. With a cache
+    /// the positions are `cache.length ..< cache.length + T`; the keys and values of these
+    /// positions are appended to it (inference only). Token ids must be in 0..<vocabularySize
+    /// and positions below `contextLength`; callers validate (`validate(tokens:start:)`).
+    func forward(tokens: [Int], batch: Int, cache: KVCache?) -> Tensor
+    /// The `config.json` this model is saved with, as a JSON object.
+    func huggingFaceConfiguration() -> [String: Any]
+}
+
+/// Why a model cannot run a token sequence.
+public enum ModelInputError: Error, Equatable, CustomStringConvertible, Sendable {
+    case empty
+    case tokenOutOfRange(index: Int, id: Int, vocabularySize: Int)
+    case tooLong(positions: Int, contextLength: Int)
+
+    public var description: String {
+        switch self {
+        case .empty: "there are no tokens to run"
+        case .tokenOutOfRange(let index, let id, let vocabularySize):
+            "token \(index) has id \(id), outside the vocabulary 0..<\(vocabularySize)"
+        case .tooLong(let positions, let contextLength):
+            "\(positions) positions exceed the model's context length of \(contextLength)"
+        }
+    }
+}
+
+extension LanguageModel {
+    /// The number of weights (a tied embedding counted once).
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.tensor.count } }
+
+    /// Throws when `tokens` (of one sequence) cannot run at positions `start...`.
+    public func validate(tokens: [Int], start: Int = 0) throws(ModelInputError) {
+        guard !tokens.isEmpty else { throw .empty }
+        if let i = tokens.firstIndex(where: { $0 < 0 || $0 >= vocabularySize }) {
+            throw .tokenOutOfRange(index: i, id: tokens[i], vocabularySize: vocabularySize)
+        }
+        if start + tokens.count > contextLength { throw .tooLong(positions: start + tokens.count, contextLength: contextLength) }
+    }
+
+    /// Logits [T, vocab] for one sequence at positions 0..<T.
+    public func forward(tokens: [Int]) -> Tensor {
+        forward(tokens: tokens, batch: 1, cache: nil).reshaped([tokens.count, vocabularySize])
+    }
+
+    /// An empty cache for `batch` sequences of up to `capacity` positions (default: the context length).
+    public func makeCache(batch: Int = 1, capacity: Int? = nil) -> KVCache {
+        KVCache(layers: layerCount, batch: batch, capacity: min(capacity ?? contextLength, contextLength),
+                keyValueHeads: keyValueHeads, headDim: headDim)
+    }
+
+    /// `config.json` bytes: pretty-printed with sorted keys, as Hugging Face writes them.
+    public func huggingFaceConfigurationJSON() throws -> Data {
+        try JSONSerialization.data(withJSONObject: huggingFaceConfiguration(), options: [.prettyPrinted, .sortedKeys])
+    }
+}
