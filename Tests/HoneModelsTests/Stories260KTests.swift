@@ -77,7 +77,7 @@ struct Stories260KTests {
     func greedy() throws {
         let model = try Self.model()
         for c in try Self.reference().cases {
-            #expect(Greedy.generate(model: model, tokens: c.promptIDs, count: 20) == c.greedy, "\(c.prompt)")
+            #expect(greedyTokens(model, c.promptIDs, 20) == c.greedy, "\(c.prompt)")
         }
     }
 
@@ -85,7 +85,7 @@ struct Stories260KTests {
     func unconditional() throws {
         let model = try Self.model()
         let expected = Array(try Self.reference().unconditional.prefix(64))
-        #expect(Greedy.generate(model: model, tokens: [1], count: 64) == expected)
+        #expect(greedyTokens(model, [1], 64) == expected)
     }
 }
 

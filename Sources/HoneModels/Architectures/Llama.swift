@@ -3,8 +3,17 @@
 // Hugging Face names and [out, in] layout.
 import HoneTensor
 
-/// A Llama configuration with the keys of Hugging Face's `config.json`.
+/// A Llama-family configuration with the keys of Hugging Face's `config.json`. One type covers
+/// `llama`, `mistral` and `qwen2`: they differ only in which biases the attention projections
+/// carry (none; none; q/k/v) and in sliding-window attention, which hone refuses unless the
+/// window spans the whole context.
 public struct LlamaConfiguration: Codable, Sendable, Equatable {
+    /// The Hugging Face model types this configuration describes.
+    public static let modelTypes = ["llama", "mistral", "qwen2"]
+    /// The `architectures` entry written for each model type.
+    public static let architectureNames = ["llama": "LlamaForCausalLM", "mistral": "MistralForCausalLM", "qwen2": "Qwen2ForCausalLM"]
+
+    public var modelType: String = "llama"
     public var hiddenSize: Int
     public var intermediateSize: Int
     public var numHiddenLayers: Int
@@ -15,11 +24,20 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
     public var rmsNormEps: Float
     public var ropeTheta: Float
     public var tieWordEmbeddings: Bool
+    /// The per-head size; `hidden_size / num_attention_heads` unless `head_dim` says otherwise.
+    public var headDim: Int
+    /// Biases on the q, k and v projections (Qwen2, or Llama's `attention_bias`).
+    public var queryKeyValueBias: Bool = false
+    /// A bias on the output projection (Llama's `attention_bias`).
+    public var outputBias: Bool = false
+    public var bosTokenID: Int?
+    public var eosTokenID: Int?
     /// How q and k rows are ordered for rotary embeddings: `.halfRotation` for Hugging Face
     /// checkpoints, `.interleaved` for llama2.c and GGUF. Not part of `config.json`.
     public var rotaryLayout: RotaryLayout = .halfRotation
 
     enum CodingKeys: String, CodingKey {
+        case modelType = "model_type"
         case hiddenSize = "hidden_size"
         case intermediateSize = "intermediate_size"
         case numHiddenLayers = "num_hidden_layers"
@@ -30,14 +48,20 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         case rmsNormEps = "rms_norm_eps"
         case ropeTheta = "rope_theta"
         case tieWordEmbeddings = "tie_word_embeddings"
+        case headDim = "head_dim"
+        case attentionBias = "attention_bias"
+        case bosTokenID = "bos_token_id"
+        case eosTokenID = "eos_token_id"
     }
 
     public init(
         hiddenSize: Int, intermediateSize: Int, numHiddenLayers: Int, numAttentionHeads: Int,
         numKeyValueHeads: Int, vocabSize: Int, maxPositionEmbeddings: Int,
         rmsNormEps: Float = 1e-5, ropeTheta: Float = 10000, tieWordEmbeddings: Bool = true,
+        headDim: Int? = nil, modelType: String = "llama", queryKeyValueBias: Bool = false, outputBias: Bool = false,
         rotaryLayout: RotaryLayout = .halfRotation
     ) {
+        self.modelType = modelType
         self.hiddenSize = hiddenSize
         self.intermediateSize = intermediateSize
         self.numHiddenLayers = numHiddenLayers
@@ -48,11 +72,15 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         self.rmsNormEps = rmsNormEps
         self.ropeTheta = ropeTheta
         self.tieWordEmbeddings = tieWordEmbeddings
+        self.headDim = headDim ?? (numAttentionHeads > 0 ? hiddenSize / numAttentionHeads : 0)
+        self.queryKeyValueBias = queryKeyValueBias
+        self.outputBias = outputBias
         self.rotaryLayout = rotaryLayout
     }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        modelType = try c.decodeIfPresent(String.self, forKey: .modelType) ?? "llama"
         hiddenSize = try c.decode(Int.self, forKey: .hiddenSize)
         intermediateSize = try c.decode(Int.self, forKey: .intermediateSize)
         numHiddenLayers = try c.decode(Int.self, forKey: .numHiddenLayers)
@@ -63,9 +91,37 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         rmsNormEps = try c.decodeIfPresent(Float.self, forKey: .rmsNormEps) ?? 1e-6
         ropeTheta = try c.decodeIfPresent(Float.self, forKey: .ropeTheta) ?? 10000
         tieWordEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tieWordEmbeddings) ?? false
+        headDim = try c.decodeIfPresent(Int.self, forKey: .headDim) ?? (numAttentionHeads > 0 ? hiddenSize / numAttentionHeads : 0)
+        let attentionBias = try c.decodeIfPresent(Bool.self, forKey: .attentionBias) ?? false
+        queryKeyValueBias = modelType == "qwen2" || attentionBias
+        outputBias = modelType != "qwen2" && attentionBias
+        // Lists of end tokens (Llama 3) keep their first entry: generation stops on any of them
+        // through the tokenizer's own end token.
+        bosTokenID = (try? c.decodeIfPresent(Int.self, forKey: .bosTokenID)) ?? nil
+        eosTokenID = (try? c.decodeIfPresent(Int.self, forKey: .eosTokenID))
+            ?? ((try? c.decodeIfPresent([Int].self, forKey: .eosTokenID)) ?? nil)?.first
     }
 
-    public var headDim: Int { hiddenSize / numAttentionHeads }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(modelType, forKey: .modelType)
+        try c.encode(hiddenSize, forKey: .hiddenSize)
+        try c.encode(intermediateSize, forKey: .intermediateSize)
+        try c.encode(numHiddenLayers, forKey: .numHiddenLayers)
+        try c.encode(numAttentionHeads, forKey: .numAttentionHeads)
+        try c.encode(numKeyValueHeads, forKey: .numKeyValueHeads)
+        try c.encode(vocabSize, forKey: .vocabSize)
+        try c.encode(maxPositionEmbeddings, forKey: .maxPositionEmbeddings)
+        try c.encode(rmsNormEps, forKey: .rmsNormEps)
+        try c.encode(ropeTheta, forKey: .ropeTheta)
+        try c.encode(tieWordEmbeddings, forKey: .tieWordEmbeddings)
+        try c.encode(headDim, forKey: .headDim)
+        if modelType != "qwen2" { try c.encode(outputBias, forKey: .attentionBias) }
+        try c.encodeIfPresent(bosTokenID, forKey: .bosTokenID)
+        try c.encodeIfPresent(eosTokenID, forKey: .eosTokenID)
+    }
+
+    public var queryDim: Int { numAttentionHeads * headDim }
     public var kvDim: Int { numKeyValueHeads * headDim }
 
     /// The problems with this configuration, empty when it is usable.
@@ -75,20 +131,21 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
             ("hidden_size", hiddenSize), ("intermediate_size", intermediateSize),
             ("num_hidden_layers", numHiddenLayers), ("num_attention_heads", numAttentionHeads),
             ("num_key_value_heads", numKeyValueHeads), ("vocab_size", vocabSize),
-            ("max_position_embeddings", maxPositionEmbeddings),
+            ("max_position_embeddings", maxPositionEmbeddings), ("head_dim", headDim),
         ]
         for (name, value) in sizes where value <= 0 {
             found.append("\(name) is \(value), expected a positive number")
         }
         if found.isEmpty {
-            if hiddenSize % numAttentionHeads != 0 {
-                found.append("num_attention_heads \(numAttentionHeads) does not divide hidden_size \(hiddenSize)")
-            } else if headDim % 2 != 0 {
-                found.append("the head size \(headDim) (hidden_size / num_attention_heads) is odd; rotary embeddings need an even one")
+            if headDim % 2 != 0 {
+                found.append("the head size \(headDim) is odd; rotary embeddings need an even one")
             }
             if numAttentionHeads % numKeyValueHeads != 0 {
                 found.append("num_key_value_heads \(numKeyValueHeads) does not divide num_attention_heads \(numAttentionHeads)")
             }
+        }
+        if !Self.modelTypes.contains(modelType) {
+            found.append("model_type `\(modelType)` is not one of \(Self.modelTypes.joined(separator: ", "))")
         }
         if !(rmsNormEps > 0) || !rmsNormEps.isFinite { found.append("rms_norm_eps is \(rmsNormEps), expected a positive number") }
         if !(ropeTheta > 0) || !ropeTheta.isFinite { found.append("rope_theta is \(ropeTheta), expected a positive number") }
@@ -107,12 +164,16 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         var shapes: [(String, [Int])] = [("model.embed_tokens.weight", [vocabSize, c])]
         for layer in 0..<numHiddenLayers {
             let p = "model.layers.\(layer)."
+            shapes.append((p + "input_layernorm.weight", [c]))
+            shapes.append((p + "self_attn.q_proj.weight", [queryDim, c]))
+            if queryKeyValueBias { shapes.append((p + "self_attn.q_proj.bias", [queryDim])) }
+            shapes.append((p + "self_attn.k_proj.weight", [kvDim, c]))
+            if queryKeyValueBias { shapes.append((p + "self_attn.k_proj.bias", [kvDim])) }
+            shapes.append((p + "self_attn.v_proj.weight", [kvDim, c]))
+            if queryKeyValueBias { shapes.append((p + "self_attn.v_proj.bias", [kvDim])) }
+            shapes.append((p + "self_attn.o_proj.weight", [c, queryDim]))
+            if outputBias { shapes.append((p + "self_attn.o_proj.bias", [c])) }
             shapes += [
-                (p + "input_layernorm.weight", [c]),
-                (p + "self_attn.q_proj.weight", [c, c]),
-                (p + "self_attn.k_proj.weight", [kvDim, c]),
-                (p + "self_attn.v_proj.weight", [kvDim, c]),
-                (p + "self_attn.o_proj.weight", [c, c]),
                 (p + "post_attention_layernorm.weight", [c]),
                 (p + "mlp.gate_proj.weight", [f, c]),
                 (p + "mlp.up_proj.weight", [f, c]),
@@ -130,10 +191,12 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
 ///     x = embed(tokens)
 ///     per layer: x = x + attn(rmsNorm(x))·Woᵀ;  x = x + (silu(n·Wgateᵀ) * n·Wupᵀ)·Wdownᵀ,  n = rmsNorm(x)
 ///     logits = rmsNorm(x)·Wlmᵀ        (Wlm = the embedding when tied)
-public final class LlamaModel {
+public final class LlamaModel: LanguageModel {
     public let configuration: LlamaConfiguration
     /// The weights by Hugging Face name. `lm_head.weight` is absent when embeddings are tied.
     public private(set) var weights: [String: Tensor]
+    /// "model.layers.N." for each layer, built once rather than on every forward.
+    private let layerPrefixes: [String]
 
     /// A model over `weights`, which must hold exactly `configuration.parameterShapes` (an extra
     /// `lm_head.weight` with tied embeddings is dropped). Throws a `CheckpointError` for `file`.
@@ -157,43 +220,96 @@ public final class LlamaModel {
         }
         self.configuration = configuration
         self.weights = weights
+        layerPrefixes = (0..<configuration.numHiddenLayers).map { "model.layers.\($0)." }
     }
+
+    public var architecture: ModelArchitecture { .llama }
+    public var vocabularySize: Int { configuration.vocabSize }
+    public var contextLength: Int { configuration.maxPositionEmbeddings }
+    public var hiddenSize: Int { configuration.hiddenSize }
+    public var layerCount: Int { configuration.numHiddenLayers }
+    public var attentionHeads: Int { configuration.numAttentionHeads }
+    public var keyValueHeads: Int { configuration.numKeyValueHeads }
+    public var headDim: Int { configuration.headDim }
 
     /// The weights in checkpoint order, with their names.
     public var parameters: [(name: String, tensor: Tensor)] {
         configuration.parameterShapes.map { ($0.name, weights[$0.name]!) }
     }
 
-    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.tensor.count } }
-
     private func weight(_ name: String) -> Tensor { weights[name]! }
 
-    /// Logits [T, vocab] for one sequence of token ids (each in 0..<vocab, at most
-    /// `maxPositionEmbeddings` of them), positions starting at 0.
-    public func forward(tokens: [Int]) -> Tensor {
+    /// x·Wᵀ (+ b) for the linear module `name` (e.g. "model.layers.0.self_attn.q_proj").
+    private func linear(_ x: Tensor, _ name: String, bias: Bool = false) -> Tensor {
+        let y = x.matmul(weight(name + ".weight").transposed())
+        return bias ? y + weight(name + ".bias") : y
+    }
+
+    public func forward(tokens: [Int], batch: Int, cache: KVCache?) -> Tensor {
         let cfg = configuration
-        let t = tokens.count
-        precondition(t > 0, "LlamaModel.forward: no tokens")
+        precondition(batch > 0 && !tokens.isEmpty && tokens.count % batch == 0, "LlamaModel.forward: \(tokens.count) tokens do not make \(batch) rows")
+        let t = tokens.count / batch
+        let start = cache?.length ?? 0
         precondition(tokens.allSatisfy { $0 >= 0 && $0 < cfg.vocabSize }, "LlamaModel.forward: a token id is outside 0..<\(cfg.vocabSize)")
-        let (c, d) = (cfg.hiddenSize, cfg.headDim)
-        var x = Tensor.embedding(weight("model.embed_tokens.weight"), indices: tokens, shape: [1, t])
+        precondition(start + t <= cfg.maxPositionEmbeddings, "LlamaModel.forward: \(start + t) positions exceed the context length")
+        let d = cfg.headDim
+        var x = Tensor.embedding(weight("model.embed_tokens.weight"), indices: tokens, shape: [batch, t])
         for layer in 0..<cfg.numHiddenLayers {
-            let p = "model.layers.\(layer)."
+            let p = layerPrefixes[layer]
             let n1 = x.rmsNorm(weight: weight(p + "input_layernorm.weight"), eps: cfg.rmsNormEps)
-            let q = n1.matmul(weight(p + "self_attn.q_proj.weight").transposed()).reshaped([1, t, cfg.numAttentionHeads, d])
-                .rotaryEmbedding(startPosition: 0, theta: cfg.ropeTheta, layout: cfg.rotaryLayout)
-            let k = n1.matmul(weight(p + "self_attn.k_proj.weight").transposed()).reshaped([1, t, cfg.numKeyValueHeads, d])
-                .rotaryEmbedding(startPosition: 0, theta: cfg.ropeTheta, layout: cfg.rotaryLayout)
-            let v = n1.matmul(weight(p + "self_attn.v_proj.weight").transposed()).reshaped([1, t, cfg.numKeyValueHeads, d])
-            let a = Attention.causal(query: q, key: k, value: v).reshaped([1, t, c])
-            x = x + a.matmul(weight(p + "self_attn.o_proj.weight").transposed())
+            let q = linear(n1, p + "self_attn.q_proj", bias: cfg.queryKeyValueBias).reshaped([batch, t, cfg.numAttentionHeads, d])
+                .rotaryEmbedding(startPosition: start, theta: cfg.ropeTheta, layout: cfg.rotaryLayout)
+            let k = linear(n1, p + "self_attn.k_proj", bias: cfg.queryKeyValueBias).reshaped([batch, t, cfg.numKeyValueHeads, d])
+                .rotaryEmbedding(startPosition: start, theta: cfg.ropeTheta, layout: cfg.rotaryLayout)
+            let v = linear(n1, p + "self_attn.v_proj", bias: cfg.queryKeyValueBias).reshaped([batch, t, cfg.numKeyValueHeads, d])
+            let a: Tensor
+            if let cache {
+                cache.store(layer: layer, key: k, value: v)
+                a = cache.attend(layer: layer, query: q)
+            } else {
+                a = Attention.causal(query: q, key: k, value: v)
+            }
+            x = x + linear(a.reshaped([batch, t, cfg.queryDim]), p + "self_attn.o_proj", bias: cfg.outputBias)
             let n2 = x.rmsNorm(weight: weight(p + "post_attention_layernorm.weight"), eps: cfg.rmsNormEps)
-            let gated = n2.matmul(weight(p + "mlp.gate_proj.weight").transposed()).silu()
-                * n2.matmul(weight(p + "mlp.up_proj.weight").transposed())
-            x = x + gated.matmul(weight(p + "mlp.down_proj.weight").transposed())
+            let gated = linear(n2, p + "mlp.gate_proj").silu() * linear(n2, p + "mlp.up_proj")
+            x = x + linear(gated, p + "mlp.down_proj")
         }
+        cache?.advance(by: t)
         let h = x.rmsNorm(weight: weight("model.norm.weight"), eps: cfg.rmsNormEps)
         let head = cfg.tieWordEmbeddings ? weight("model.embed_tokens.weight") : weight("lm_head.weight")
-        return h.matmul(head.transposed()).reshaped([t, cfg.vocabSize])
+        return h.matmul(head.transposed())
     }
+
+    /// `config.json` for this model; q/k are saved in the half-rotation layout whatever this
+    /// model holds, so the file always describes a Hugging Face checkpoint.
+    public func huggingFaceConfiguration() -> [String: Any] {
+        let cfg = configuration
+        var json: [String: Any] = [
+            "architectures": [LlamaConfiguration.architectureNames[cfg.modelType] ?? "LlamaForCausalLM"],
+            "model_type": cfg.modelType,
+            "hidden_size": cfg.hiddenSize,
+            "intermediate_size": cfg.intermediateSize,
+            "num_hidden_layers": cfg.numHiddenLayers,
+            "num_attention_heads": cfg.numAttentionHeads,
+            "num_key_value_heads": cfg.numKeyValueHeads,
+            "head_dim": cfg.headDim,
+            "vocab_size": cfg.vocabSize,
+            "max_position_embeddings": cfg.maxPositionEmbeddings,
+            "rms_norm_eps": Self.decimal(cfg.rmsNormEps),
+            "rope_theta": Self.decimal(cfg.ropeTheta),
+            "hidden_act": "silu",
+            "tie_word_embeddings": cfg.tieWordEmbeddings,
+            "torch_dtype": "float32",
+        ]
+        if cfg.modelType != "qwen2" {
+            json["attention_bias"] = cfg.outputBias
+            json["mlp_bias"] = false
+        }
+        if let bos = cfg.bosTokenID { json["bos_token_id"] = bos }
+        if let eos = cfg.eosTokenID { json["eos_token_id"] = eos }
+        return json
+    }
+
+    /// The shortest decimal that reads back as `value` (1e-05, not 9.99999974737875e-06).
+    static func decimal(_ value: Float) -> Double { Double("\(value)") ?? Double(value) }
 }

@@ -6,8 +6,8 @@ import HoneTensor
 
 public enum HuggingFaceDirectory {
     /// The `model_type` values and architectures `loadLlama` accepts.
-    public static let supportedLlamaModelTypes = ["llama"]
-    public static let supportedLlamaArchitectures = ["LlamaForCausalLM"]
+    public static let supportedLlamaModelTypes = LlamaConfiguration.modelTypes
+    public static let supportedLlamaArchitectures = LlamaConfiguration.modelTypes.compactMap { LlamaConfiguration.architectureNames[$0] }
 
     /// Files that hold pickled weights in a Hugging Face directory, by name or extension.
     static let pickleNames = ["pytorch_model.bin", "pytorch_model.bin.index.json"]
@@ -137,16 +137,16 @@ public enum HuggingFaceDirectory {
         var refused: [String] = []
         if isSet("rope_scaling") { refused.append("`rope_scaling` is set (\(describe(json["rope_scaling"]!))); hone implements only unscaled rotary embeddings") }
         if isSet("sliding_window"), (json["use_sliding_window"] as? Bool) != false {
-            refused.append("`sliding_window` is set (\(describe(json["sliding_window"]!))); hone implements only full causal attention")
+            // A window at least as long as the context never hides a position: plain causal attention.
+            let window = json["sliding_window"] as? Int
+            let context = json["max_position_embeddings"] as? Int ?? 2048
+            if window == nil || window! < context {
+                refused.append("`sliding_window` is set (\(describe(json["sliding_window"]!))), shorter than the context of \(context); hone implements only full causal attention")
+            }
         }
-        if let bias = json["attention_bias"] as? Bool, bias { refused.append("`attention_bias` is true; hone's Llama has no q/k/v/o biases yet") }
         if let bias = json["mlp_bias"] as? Bool, bias { refused.append("`mlp_bias` is true; hone's Llama has no MLP biases") }
         if let act = json["hidden_act"] as? String, act != "silu" { refused.append("`hidden_act` is `\(act)`; hone's Llama implements silu only") }
         if let tp = json["pretraining_tp"] as? Int, tp != 1 { refused.append("`pretraining_tp` is \(tp); only 1 is supported") }
-        if let headDim = json["head_dim"] as? Int, let hidden = json["hidden_size"] as? Int, let heads = json["num_attention_heads"] as? Int,
-           heads > 0, headDim != hidden / heads {
-            refused.append("`head_dim` is \(headDim), not hidden_size / num_attention_heads = \(hidden / heads); hone's Llama needs them equal")
-        }
         if !refused.isEmpty {
             throw CheckpointError(file: configPath, "uses features hone does not implement (refused rather than ignored): " + refused.joined(separator: "; "))
         }

@@ -57,7 +57,11 @@ public enum Llama2CReader {
             hiddenSize: dim, intermediateSize: hidden, numHiddenLayers: layers, numAttentionHeads: heads,
             numKeyValueHeads: kvHeads, vocabSize: vocab, maxPositionEmbeddings: seqLen,
             rmsNormEps: 1e-5, ropeTheta: 10000, tieWordEmbeddings: shared, rotaryLayout: .interleaved)
-        let problems = configuration.problems
+        var problems = configuration.problems
+        // llama2.c has no separate head size: the heads split the model dimension exactly.
+        if configuration.numAttentionHeads > 0, configuration.hiddenSize % configuration.numAttentionHeads != 0 {
+            problems.append("num_attention_heads \(configuration.numAttentionHeads) does not divide hidden_size \(configuration.hiddenSize)")
+        }
         if !problems.isEmpty {
             throw CheckpointError(file: file, tensor: "header", offset: 0,
                 "inconsistent sizes: \(problems.joined(separator: "; ")) (header: \(described))")
