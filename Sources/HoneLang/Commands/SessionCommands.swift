@@ -3,7 +3,7 @@ import Foundation
 /// `reset`: a clean session, keeping the history.
 public enum ResetCommand: Command {
     public static let spec = CommandSpec(
-        ["reset"], summary: "clear variables, options and the last result (history stays)",
+        ["reset"], summary: "clear models, variables, options and the last result (history stays)",
         category: .session,
         examples: [.init("reset", "start over in the same REPL")])
 

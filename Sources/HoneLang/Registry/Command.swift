@@ -35,6 +35,7 @@ public struct CommandSpec: Sendable {
     public enum Category: String, Sendable, CaseIterable {
         case language = "Language"
         case session = "Session"
+        case models = "Models"
         case help = "Help"
     }
 

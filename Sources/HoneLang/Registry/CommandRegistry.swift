@@ -17,6 +17,13 @@ public struct CommandRegistry: Sendable {
         TimeCommand.self,
         AssertCommand.self,
         SleepCommand.self,
+        LoadModelCommand.self,
+        ModelsCommand.self,
+        UseCommand.self,
+        ShowModelCommand.self,
+        GenerateCommand.self,
+        TokenizeCommand.self,
+        UnloadCommand.self,
         ExitCommand.self,
         QuitCommand.self,
     ]

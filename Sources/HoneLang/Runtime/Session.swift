@@ -10,6 +10,8 @@ public final class Session {
     public var output: OutputSink
     public let interrupt: InterruptFlag
     public var limits: Limits
+    /// The models (and later data sets, adapters, runs) the session holds.
+    public let workspace = Workspace()
     /// Files being run by `run`, innermost last, to refuse a script that includes itself.
     var includeStack: [String] = []
 
@@ -71,8 +73,9 @@ public final class Session {
         history.append(HistoryEntry(text: text, succeeded: succeeded))
     }
 
-    /// Clears variables, options and the last result; keeps the history of what was typed.
+    /// Clears models, variables, options and the last result; keeps the history of what was typed.
     public func reset() {
+        workspace.removeAll()
         variables = [:]
         variableNames = []
         lastResult = .none

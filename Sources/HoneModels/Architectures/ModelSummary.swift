@@ -1,0 +1,64 @@
+/// What `show model` reports about a model's size: parameters by part and the memory that
+/// inference and each way of fine-tuning need, so a learner sees why LoRA and QLoRA exist.
+public struct ModelSummary: Sendable {
+    /// Parameters by part, in a fixed order: embeddings, attention, MLP, norms, output head.
+    public var parts: [(name: String, count: Int)]
+    public var total: Int
+    public var estimates: [MemoryEstimate]
+
+    /// Bytes of memory, with what the figure is made of.
+    public struct MemoryEstimate: Sendable {
+        public var method: String
+        public var bytes: Int
+        public var explanation: String
+    }
+
+    /// The trainable parameters LoRA adds with rank `rank` on the attention's q and v projections
+    /// (PEFT's default targets for Llama), or GPT-2's fused c_attn.
+    public static func loraParameters(_ model: any LanguageModel, rank: Int) -> Int {
+        var count = 0
+        for (name, tensor) in model.parameters where tensor.rank == 2 {
+            let isTarget = name.hasSuffix("q_proj.weight") || name.hasSuffix("v_proj.weight") || name.hasSuffix("c_attn.weight")
+            if isTarget { count += rank * (tensor.shape[0] + tensor.shape[1]) }
+        }
+        return count
+    }
+
+    public init(_ model: any LanguageModel, sequenceLength: Int = 512, loraRank: Int = 8) {
+        var counts = ["embeddings": 0, "attention": 0, "MLP": 0, "norms": 0, "output head": 0]
+        var quantizable = 0
+        for (name, tensor) in model.parameters {
+            let part: String
+            if name.contains("embed_tokens") || name.contains("wte") || name.contains("wpe") { part = "embeddings" }
+            else if name.contains("lm_head") { part = "output head" }
+            else if name.contains("norm") || name.contains("ln_") { part = "norms" }
+            else if name.contains("attn") { part = "attention" }
+            else { part = "MLP" }
+            counts[part, default: 0] += tensor.count
+            // QLoRA quantises the linear layers inside the blocks; embeddings, head and norms stay float.
+            if tensor.rank == 2 && (part == "attention" || part == "MLP") { quantizable += tensor.count }
+        }
+        parts = ["embeddings", "attention", "MLP", "norms", "output head"].map { ($0, counts[$0]!) }
+        total = model.parameterCount
+        let t = min(sequenceLength, model.contextLength)
+        let kvCache = 2 * model.layerCount * model.keyValueHeads * model.headDim * model.contextLength * 4
+        // Saved activations per token for backward, in floats: about a dozen hidden-size vectors
+        // and four MLP-width ones per layer, the attention probabilities, and the logits twice.
+        let mlpWidth = max(model.hiddenSize * 4, (model.parameters.first { $0.name.contains("up_proj") || $0.name.contains("c_fc.weight") }?.tensor.count ?? 0) / max(1, model.hiddenSize))
+        let perToken = model.layerCount * (12 * model.hiddenSize + 4 * mlpWidth + model.attentionHeads * t) + 2 * model.vocabularySize
+        let activations = perToken * t * 4
+        let lora = Self.loraParameters(model, rank: loraRank)
+        let weights = total * 4
+        let quantized = quantizable / 2 + quantizable / 64 * 4  // 4-bit values + a float scale per 64
+        estimates = [
+            MemoryEstimate(method: "inference", bytes: weights + kvCache,
+                           explanation: "float32 weights + a KV cache for \(model.contextLength) positions"),
+            MemoryEstimate(method: "full fine-tuning", bytes: total * 16 + activations,
+                           explanation: "weights, gradients and AdamW's two moments (16 bytes a parameter) + activations for 1 × \(t) tokens"),
+            MemoryEstimate(method: "LoRA r=\(loraRank)", bytes: weights + lora * 16 + activations,
+                           explanation: "frozen weights + \(lora) trainable parameters on q/v with gradients and moments + activations"),
+            MemoryEstimate(method: "QLoRA r=\(loraRank)", bytes: weights - quantizable * 4 + quantized + lora * 16 + activations,
+                           explanation: "4-bit block linear weights (scale per 64) + float embeddings and norms + LoRA + activations"),
+        ]
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+
+/// The file formats a model is loaded from and saved to.
+public enum ModelFormat: String, Sendable, CaseIterable {
+    case huggingFace = "hf"
+    case gguf
+    case llama2c = "llama2.c"
+}
+
+/// A model with the tokenizer that belongs to it and where it came from.
+public struct LoadedModel {
+    public var model: any LanguageModel
+    public var tokenizer: (any Tokenizer)?
+    public var format: ModelFormat
+    /// The local file or directory read.
+    public var path: String
+    /// Things the user should know about the load (a tokenizer found beside the checkpoint, a
+    /// file taken from the cache while offline).
+    public var notes: [String]
+
+    public init(model: any LanguageModel, tokenizer: (any Tokenizer)?, format: ModelFormat, path: String, notes: [String] = []) {
+        self.model = model
+        self.tokenizer = tokenizer
+        self.format = format
+        self.path = path
+        self.notes = notes
+    }
+}
+
+/// Why a model source cannot be loaded, before any file is parsed.
+public struct ModelSourceError: Error, CustomStringConvertible, Sendable {
+    public var source: String
+    public var message: String
+    public init(source: String, _ message: String) {
+        self.source = source
+        self.message = message
+    }
+    public var description: String { "\(source): \(message)" }
+}
+
+/// Opens a model from a path (a Hugging Face directory, a `.gguf` file, a llama2.c `.bin`) by
+/// looking at what is there, never by trusting the name alone.
+public enum ModelLoader {
+    /// Loads `path`. `tokenizerPath` names the tokenizer of a llama2.c checkpoint; without it
+    /// `tokenizer.bin` or `tok<vocab>.bin` beside the checkpoint is used when present.
+    public static func load(path: String, tokenizerPath: String? = nil) throws -> LoadedModel {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ModelSourceError(source: path, "does not exist; expected a Hugging Face model directory, a .gguf file or a llama2.c .bin checkpoint")
+        }
+        if isDirectory.boolValue { return try loadHuggingFace(directory: path) }
+        try PickleRefusal.check(path: path)
+        let head = try firstBytes(of: path, count: 4)
+        if head == GGUFReader.magic { return try loadGGUF(path: path) }
+        let ext = (path as NSString).pathExtension.lowercased()
+        if ext == "safetensors" || ext == "json" {
+            throw ModelSourceError(source: path, "is one file of a Hugging Face model; load the directory that holds it: load model \((path as NSString).deletingLastPathComponent)")
+        }
+        if ext == "gguf" { throw CheckpointError(file: path, "does not start with the GGUF magic bytes `GGUF`") }
+        return try loadLlama2C(path: path, tokenizerPath: tokenizerPath)
+    }
+
+    static func firstBytes(of path: String, count: Int) throws -> [UInt8] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw CheckpointError(file: path, "cannot be opened") }
+        defer { try? handle.close() }
+        return Array((try? handle.read(upToCount: count)) ?? Data())
+    }
+
+    static func loadHuggingFace(directory: String) throws -> LoadedModel {
+        let model = try HuggingFaceDirectory.loadLlama(path: directory)
+        return LoadedModel(model: model, tokenizer: nil, format: .huggingFace, path: directory,
+                           notes: ["no tokenizer reader for this directory yet"])
+    }
+
+    static func loadGGUF(path: String) throws -> LoadedModel {
+        throw ModelSourceError(source: path, "GGUF models cannot be loaded yet")
+    }
+
+    static func loadLlama2C(path: String, tokenizerPath: String?) throws -> LoadedModel {
+        let (configuration, weights) = try Llama2CReader.read(path: path)
+        let model = try LlamaModel(configuration: configuration, weights: weights, file: path)
+        let directory = (path as NSString).deletingLastPathComponent
+        let candidates = tokenizerPath.map { [$0] }
+            ?? [directory + "/tokenizer.bin", directory + "/tok\(configuration.vocabSize).bin"]
+        var notes: [String] = []
+        var tokenizer: (any Tokenizer)?
+        if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) {
+            tokenizer = try Llama2CTokenizer(path: found, vocabularySize: configuration.vocabSize)
+            if tokenizerPath == nil { notes.append("tokenizer: \(found)") }
+        } else if let tokenizerPath {
+            throw ModelSourceError(source: tokenizerPath, "does not exist; expected a llama2.c tokenizer.bin")
+        } else {
+            notes.append("no tokenizer found (looked for tokenizer.bin and tok\(configuration.vocabSize).bin beside it); give one with tokenizer=PATH")
+        }
+        return LoadedModel(model: model, tokenizer: tokenizer, format: .llama2c, path: path, notes: notes)
+    }
+}
+
+extension ModelLoader {
+    /// Loads `hf:ORG/NAME` from the Hugging Face hub.
+    public static func loadFromHub(_ reference: String, progress: (String) -> Void = { _ in }) throws -> LoadedModel {
+        throw ModelSourceError(source: reference, "downloading from the Hugging Face hub is not available yet")
+    }
+}

@@ -1,0 +1,113 @@
+// `hone-bench generate`: tokens per second for greedy generation with the KV cache (batch 1,
+// 16-token prompt, 128 new tokens) and for the evaluation forward (batch 8 × 256), on stories260K
+// and on random Llamas of sizes S and M. The sizes and the llama.cpp figures to compare with come
+// from issue 4.
+import ArgumentParser
+import Foundation
+import HoneModels
+import HoneTensor
+
+struct GenerateBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Generation and evaluation tokens/s on stories260K and random Llamas S and M.",
+        discussion: """
+            Generation: greedy, batch 1, a 16-token prompt then 128 new tokens through the KV \
+            cache; tokens/s counts the new tokens over the time after the prompt. Evaluation: \
+            the forward of a batch of 8 sequences of 256 tokens (logits at every position, no \
+            gradients); tokens/s = 2048 / seconds. Each figure is the median of --runs runs \
+            after one warm-up run.
+            S: dim 288, 6 layers, 6 heads (6 kv), hidden 768, vocab 32000, untied. \
+            M: dim 768, 12 layers, 12 heads (12 kv), hidden 2048, vocab 32000, untied.
+            """)
+
+    @Option(help: "Threads for OpenBLAS and for hone's kernels (default: the number of cores).")
+    var threads: Int?
+
+    @Option(help: "Timed runs per figure; the median is reported.")
+    var runs: Int = 3
+
+    @Option(help: "Which models: any of stories260K, S, M, comma-separated.")
+    var models: String = "stories260K,S,M"
+
+    @Option(help: "The stories260K llama2.c checkpoint (skipped when absent).")
+    var stories: String = "../shared/models/stories260K/stories260K.bin"
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if runs < 1 { throw ValidationError("--runs must be at least 1") }
+    }
+
+    func run() throws {
+        let decision = BLAS.configure(threads: threads)
+        if let threads { Parallel.threads = threads }
+        print("OpenBLAS core: \(BLAS.coreName) (\(decision)), BLAS threads: \(BLAS.threads), kernel threads: \(Parallel.threads)")
+        print("model         params  generate tok/s  (prompt ms)  eval 8×256 tok/s")
+        for name in models.split(separator: ",").map({ String($0).trimmingCharacters(in: .whitespaces) }) {
+            let model: LlamaModel
+            switch name.lowercased() {
+            case "stories260k":
+                guard FileManager.default.fileExists(atPath: stories) else {
+                    print("stories260K: skipped, \(stories) is absent")
+                    continue
+                }
+                let (configuration, weights) = try Llama2CReader.read(path: stories)
+                model = try LlamaModel(configuration: configuration, weights: weights, file: stories)
+            case "s": model = try Self.randomLlama(dim: 288, layers: 6, heads: 6, hidden: 768)
+            case "m": model = try Self.randomLlama(dim: 768, layers: 12, heads: 12, hidden: 2048)
+            default: throw ValidationError("unknown model `\(name)`; expected stories260K, S or M")
+            }
+            let (generate, prompt) = generation(model)
+            let evaluate = evaluation(model)
+            let params = format(Double(model.parameterCount) / 1e6, 1) + "M"
+            print(pad(name, 12) + pad(params, 8, left: true) + pad(format(generate, 1), 16, left: true)
+                  + pad("(" + format(prompt * 1e3, 1) + ")", 13, left: true) + pad(format(evaluate, 0), 18, left: true))
+        }
+    }
+
+    /// Median new tokens/s and prompt seconds of greedy generation.
+    func generation(_ model: LlamaModel) -> (Double, Double) {
+        var random = RandomGenerator(seed: 1)
+        let prompt = (0..<16).map { _ in Int(random.next() % UInt64(model.vocabularySize)) }
+        let settings = GenerationSettings(maxNewTokens: 128, sampling: .greedy, stopAtEndOfSequence: false)
+        var rates: [Double] = [], prompts: [Double] = []
+        for run in 0...runs {
+            let result = Generator.run(model: model, tokenizer: nil, prompt: prompt, settings: settings)
+            if run > 0 {
+                rates.append(result.tokensPerSecond)
+                prompts.append(result.promptSeconds)
+            }
+        }
+        return (median(rates), median(prompts))
+    }
+
+    /// Median tokens/s of the forward at batch 8 × 256.
+    func evaluation(_ model: LlamaModel) -> Double {
+        var random = RandomGenerator(seed: 2)
+        let tokens = (0..<(8 * 256)).map { _ in Int(random.next() % UInt64(model.vocabularySize)) }
+        let seconds = medianSeconds(runs: runs) {
+            GradMode.withoutGradients { _ = model.forward(tokens: tokens, batch: 8, cache: nil) }
+        }
+        return Double(tokens.count) / seconds
+    }
+
+    /// A Llama with N(0, 0.02) weights, norms at 1, untied embeddings, vocabulary 32000.
+    static func randomLlama(dim: Int, layers: Int, heads: Int, hidden: Int) throws -> LlamaModel {
+        let configuration = LlamaConfiguration(
+            hiddenSize: dim, intermediateSize: hidden, numHiddenLayers: layers, numAttentionHeads: heads,
+            numKeyValueHeads: heads, vocabSize: 32000, maxPositionEmbeddings: 1024, tieWordEmbeddings: false)
+        var random = RandomGenerator(seed: 42)
+        var weights: [String: Tensor] = [:]
+        for (name, shape) in configuration.parameterShapes {
+            let count = shape.reduce(1, *)
+            let isNorm = name.hasSuffix("norm.weight")
+            weights[name] = Tensor(shape: shape, values: (0..<count).map { _ in isNorm ? 1 : 0.02 * random.normal() })
+        }
+        return try LlamaModel(configuration: configuration, weights: weights)
+    }
+
+    func pad(_ text: String, _ width: Int, left: Bool = false) -> String {
+        let fill = String(repeating: " ", count: max(0, width - text.count))
+        return left ? fill + text : text + fill
+    }
+}
