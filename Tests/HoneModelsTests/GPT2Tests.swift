@@ -21,7 +21,7 @@ func gpt2Greedy(_ model: any LanguageModel, tokens: [Int], count: Int) -> [Int] 
     return generated
 }
 
-/// A random GPT-2 of `configuration` (unit-scale normal weights).
+/// Random weights for `configuration`: normal with standard deviation `scale`, LayerNorm gains around 1.
 func randomGPT2Weights(_ configuration: GPT2Configuration, seed: UInt64 = 7, scale: Float = 0.5) -> [String: Tensor] {
     var rng = RandomGenerator(seed: seed)
     var weights: [String: Tensor] = [:]
