@@ -66,10 +66,37 @@ public enum ModelLoader {
         return Array((try? handle.read(upToCount: count)) ?? Data())
     }
 
+    /// Every `model_type` hone loads from a Hugging Face directory.
+    public static var supportedModelTypes: [String] { LlamaConfiguration.modelTypes + HuggingFaceDirectory.supportedGPT2ModelTypes }
+
     static func loadHuggingFace(directory: String) throws -> LoadedModel {
-        let model = try HuggingFaceDirectory.loadLlama(path: directory)
+        let configPath = directory + "/config.json"
+        let model: any LanguageModel
+        switch try modelType(configPath: configPath, directory: directory) {
+        case let type where HuggingFaceDirectory.supportedGPT2ModelTypes.contains(type):
+            model = try HuggingFaceDirectory.loadGPT2(path: directory)
+        case let type where LlamaConfiguration.modelTypes.contains(type):
+            model = try HuggingFaceDirectory.loadLlama(path: directory)
+        case let type:
+            throw CheckpointError(file: configPath, "model_type `\(type)` is not supported; hone implements \(supportedModelTypes.joined(separator: ", "))")
+        }
         return LoadedModel(model: model, tokenizer: nil, format: .huggingFace, path: directory,
                            notes: ["no tokenizer reader for this directory yet"])
+    }
+
+    /// The `model_type` of `config.json`, refusing a directory without one.
+    static func modelType(configPath: String, directory: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: configPath) else {
+            try HuggingFaceDirectory.refusePickles(directory: directory)
+            throw CheckpointError(file: configPath, "cannot be read (a Hugging Face model directory needs config.json)")
+        }
+        guard let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw CheckpointError(file: configPath, "is not a JSON object")
+        }
+        guard let type = json["model_type"] as? String else {
+            throw CheckpointError(file: configPath, "has no `model_type`; hone implements \(supportedModelTypes.joined(separator: ", "))")
+        }
+        return type
     }
 
     static func loadGGUF(path: String) throws -> LoadedModel {
