@@ -1,0 +1,144 @@
+import Foundation
+import Testing
+@testable import HoneLang
+
+/// `../shared/models` beside the package checkout.
+enum SharedModelFiles {
+    static let directory: String = {
+        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return package.deletingLastPathComponent().appendingPathComponent("shared/models").path
+    }()
+
+    static func has(_ relative: String) -> Bool {
+        let found = FileManager.default.fileExists(atPath: directory + "/" + relative)
+        if !found { print("skipping: \(directory)/\(relative) is absent (the shared models are not checked out beside the package)") }
+        return found
+    }
+}
+
+@Suite("model commands", .enabled(if: SharedModelFiles.has("stories260K/stories260K.bin"), "the shared models are absent"))
+struct ModelCommandTests {
+    let bin = SharedModelFiles.directory + "/stories260K/stories260K.bin"
+
+    func session() -> (Session, Interpreter, CapturedOutput) {
+        let output = CapturedOutput()
+        let session = Session(output: output, interrupt: InterruptFlag())
+        return (session, Interpreter(session: session), output)
+    }
+
+    func run(_ interpreter: Interpreter, _ text: String) -> EntryOutcome {
+        interpreter.runEntry(SourceFile(name: "<test>", text: text))
+    }
+
+    @Test("load model names the model, makes it current and a variable with `as`")
+    func loadAs() {
+        let (session, interpreter, output) = session()
+        let outcome = run(interpreter, "load model \"\(bin)\" as tiny\nprint tiny.parameters\nprint tiny.architecture")
+        #expect(outcome.errors.isEmpty, "\(outcome.errors)")
+        #expect(output.stableText.contains("loaded tiny: llama, 260.0K parameters"))
+        #expect(output.stableText.hasSuffix("260032\nllama\n"))
+        #expect(session.workspace.currentModelName == "tiny")
+    }
+
+    @Test("greedy generate prints the reference continuation")
+    func greedyGenerate() {
+        let (_, interpreter, output) = session()
+        let outcome = run(interpreter, "load model \"\(bin)\"\nlet g = generate \"Once upon a time\" max_tokens=20 temperature=0\nprint g.ids.count")
+        #expect(outcome.errors.isEmpty, "\(outcome.errors)")
+        #expect(output.stableText.contains("Once upon a time, there was a little girl named Lily. She loved to play outsid\n"))
+        #expect(output.stableText.hasSuffix("20\n"))
+    }
+
+    @Test("sampling with the same seed gives the same text; the session seed is the default")
+    func seededSampling() {
+        let (_, interpreter, _) = session()
+        _ = run(interpreter, "load model \"\(bin)\"")
+        let texts = ["generate \"Lily\" max_tokens=30 seed=5", "generate \"Lily\" max_tokens=30 seed=5",
+                     "set seed=5\ngenerate \"Lily\" max_tokens=30", "generate \"Lily\" max_tokens=30 seed=6"].map { entry -> String in
+            if case .completed(let value) = run(interpreter, entry) { return value.field("text")?.repr ?? "" }
+            return ""
+        }
+        #expect(texts[0] == texts[1] && texts[0] == texts[2])
+        #expect(texts[0] != texts[3])
+    }
+
+    /// Captures output and raises the interrupt flag once generation has streamed some text,
+    /// as Ctrl-C in the middle of `generate` would.
+    final class InterruptingOutput: OutputSink {
+        let flag: InterruptFlag
+        var text = ""
+        var pieces = 0
+        init(flag: InterruptFlag) { self.flag = flag }
+        func emit(_ piece: String, _ kind: OutputKind) {
+            text += piece
+            if text.contains("Once upon a time") { pieces += 1 }
+            if pieces == 4 { flag.raise() }
+        }
+    }
+
+    @Test("Ctrl-C stops generation, keeps the text so far and the session")
+    func interruptKeepsSession() {
+        let flag = InterruptFlag()
+        let output = InterruptingOutput(flag: flag)
+        let session = Session(output: output, interrupt: flag)
+        let interpreter = Interpreter(session: session)
+        _ = run(interpreter, "load model \"\(bin)\" as m\nlet kept = 1")
+        let outcome = run(interpreter, "generate \"Once upon a time\" max_tokens=200 temperature=0")
+        #expect(outcome.errors.isEmpty, "\(outcome.errors)")
+        #expect(output.text.contains("stopped at an interrupt"))
+        if case .completed(let value) = outcome {
+            #expect(value.field("stop_reason")?.repr == #""interrupted""#)
+            #expect(value.field("text")?.repr.hasPrefix(#"", there"#) == true)
+        }
+        #expect(session.variable("kept")?.repr == "1")
+        #expect(session.workspace.model(named: "m") != nil)
+    }
+
+    @Test("tokenize shows ids and pieces")
+    func tokenize() {
+        let (_, interpreter, output) = session()
+        let outcome = run(interpreter, "load model \"\(bin)\"\nlet t = tokenize \"Once upon a time\"\nprint t.ids")
+        #expect(outcome.errors.isEmpty, "\(outcome.errors)")
+        #expect(output.stableText.hasSuffix("[1, 403, 407, 261, 378]\n"))
+    }
+
+    @Test("commands without a model, or naming an unknown one, say what to do")
+    func missingModels() {
+        let (_, interpreter, _) = session()
+        #expect(run(interpreter, "generate \"hi\"").firstMessage == "no model is loaded")
+        _ = run(interpreter, "load model \"\(bin)\" as tiny")
+        let outcome = run(interpreter, "use tiyn")
+        #expect(outcome.firstMessage == "no model named `tiyn`")
+        #expect(outcome.errors.first?.hints.contains { $0.contains("tiny") } == true)
+    }
+
+    @Test("a missing file and a pickle are refused with the cause")
+    func badSources() throws {
+        let (_, interpreter, _) = session()
+        let missing = run(interpreter, "load model /nonexistent/model.gguf")
+        #expect(missing.errors.first?.cause?.contains("does not exist") == true)
+        let pickle = FileManager.default.temporaryDirectory.appendingPathComponent("hone-\(UUID().uuidString).pt").path
+        try Data([0x80, 0x02, 0x7d, 0x71, 0x00]).write(to: URL(fileURLWithPath: pickle))
+        let refused = run(interpreter, "load model \"\(pickle)\"")
+        #expect(refused.errors.first?.cause?.contains("arbitrary code") == true, "\(refused.errors)")
+    }
+
+    @Test("a prompt longer than the context is refused before running")
+    func promptTooLong() {
+        let (_, interpreter, _) = session()
+        _ = run(interpreter, "load model \"\(bin)\"")
+        let long = String(repeating: "a b ", count: 400)
+        let outcome = run(interpreter, "generate \"\(long)\"")
+        #expect(outcome.firstMessage == "the prompt cannot run on `stories260K`")
+        #expect(outcome.errors.first?.cause?.contains("context length of 512") == true)
+    }
+
+    @Test("unload forgets the model and its variable")
+    func unload() {
+        let (session, interpreter, _) = session()
+        _ = run(interpreter, "load model \"\(bin)\" as a\nload model \"\(bin)\" as b")
+        #expect(run(interpreter, "unload b").errors.isEmpty)
+        #expect(session.workspace.currentModelName == "a")
+        #expect(session.variable("b")?.repr == "none")
+    }
+}
