@@ -33,6 +33,9 @@ struct GenerateBench: ParsableCommand {
     @Option(help: "The stories260K llama2.c checkpoint (skipped when absent).")
     var stories: String = "../shared/models/stories260K/stories260K.bin"
 
+    @Flag(help: "After the figures, time each op of one evaluation forward and one generation.")
+    var profile = false
+
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if runs < 1 { throw ValidationError("--runs must be at least 1") }
@@ -62,6 +65,7 @@ struct GenerateBench: ParsableCommand {
             let params = format(Double(model.parameterCount) / 1e6, 1) + "M"
             print(pad(name, 12) + pad(params, 8, left: true) + pad(format(generate, 1), 16, left: true)
                   + pad("(" + format(prompt * 1e3, 1) + ")", 13, left: true) + pad(format(evaluate, 0), 18, left: true))
+            if profile { profileOps(model, name: name) }
         }
     }
 
@@ -89,6 +93,23 @@ struct GenerateBench: ParsableCommand {
             GradMode.withoutGradients { _ = model.forward(tokens: tokens, batch: 8, cache: nil) }
         }
         return Double(tokens.count) / seconds
+    }
+
+    /// Per-op self time of one evaluation forward and one generation, largest first.
+    func profileOps(_ model: LlamaModel, name: String) {
+        for (label, body) in [("eval 8×256", { _ = evaluation(model) }), ("generate", { _ = generation(model) })] as [(String, () -> Void)] {
+            Profiler.reset()
+            Profiler.start()
+            let start = now()
+            body()
+            let total = now() - start
+            Profiler.stop()
+            let entries = Profiler.entries.sorted { $0.selfSeconds > $1.selfSeconds }
+            print("  \(name) \(label): \(format(total * 1e3, 1)) ms in all (\(runs + 1) runs), ops:")
+            for e in entries.prefix(12) {
+                print("    " + pad(e.name, 22) + pad(String(e.calls), 8, left: true) + pad(format(e.selfSeconds * 1e3, 1) + " ms", 12, left: true))
+            }
+        }
     }
 
     /// A Llama with N(0, 0.02) weights, norms at 1, untied embeddings, vocabulary 32000.

@@ -66,10 +66,11 @@ public final class KVCache {
         let q = query.contiguous()
         let out = Tensor(uninitializedShape: q.shape)
         withExtendedLifetime(q) {
-            AttentionKernels.cachedForward(
+            // Per-head products are tiny: heads in parallel, OpenBLAS single-threaded meanwhile.
+            BLAS.withThreads(1) { AttentionKernels.cachedForward(
                 query: q.pointer, keys: keys[layer].pointer, values: values[layer].pointer, output: out.pointer,
                 batch: batch, queryTime: q.shape[1], start: length, capacity: capacity,
-                queryHeads: q.shape[2], keyValueHeads: keyValueHeads, headDim: headDim)
+                queryHeads: q.shape[2], keyValueHeads: keyValueHeads, headDim: headDim, threading: .heads) }
         }
         return out
     }

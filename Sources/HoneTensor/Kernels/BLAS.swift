@@ -74,6 +74,20 @@ public enum BLAS {
         return Int(openblas_get_num_threads())
     }
 
+    /// Runs `body` with OpenBLAS limited to `count` threads, then restores the thread count.
+    /// For kernels that make many small BLAS calls from several threads of their own (attention
+    /// per head): with more than one OpenBLAS thread each such call would wake OpenBLAS's
+    /// busy-waiting pool, and the pools fight over the cores (measured 10–100x slower, worst on
+    /// a loaded machine). Not for use while another thread is inside BLAS.
+    public static func withThreads<R>(_ count: Int, _ body: () throws -> R) rethrows -> R {
+        ensureConfigured()
+        let previous = Int(openblas_get_num_threads())
+        if previous == count { return try body() }
+        openblas_set_num_threads(Int32(clamping: count))
+        defer { openblas_set_num_threads(Int32(clamping: previous)) }
+        return try body()
+    }
+
     /// What `configure` decided about the kernels, e.g. "switched Prescott → Haswell (avx2+fma)".
     public static var coreSelection: String { configure() }
 

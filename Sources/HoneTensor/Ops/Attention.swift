@@ -1,8 +1,9 @@
 /// Causal scaled-dot-product attention with grouped-query heads, for training: the whole
 /// sequence at once, no kv cache. Kernels/AttentionKernels.swift does the work with sgemm per
-/// (batch, head) and a fused mask-and-softmax; it runs heads in parallel when OpenBLAS is
-/// single-threaded and lets OpenBLAS thread otherwise (`AttentionKernels.Threading`, with
-/// measurements).
+/// (batch, head) and a fused mask-and-softmax; heads run in parallel, with OpenBLAS held to one
+/// thread meanwhile (`BLAS.withThreads`): its per-head products are too small for OpenBLAS's
+/// own threads (`AttentionKernels.Threading` has the measurements), and with two OpenBLAS
+/// threads on a loaded 2-core machine an S-size forward took 6 s in attention instead of 0.1 s.
 
 /// softmax(q·kᵀ/√D + causal mask)·v. Forward keeps q, k, v and the probabilities
 /// [B, Hq, T, T] (at T = 256 recomputing them costs more than the memory: 25 MB for
@@ -28,8 +29,10 @@ struct CausalAttentionOp: Op {
         let recording = GradMode.isEnabled && inputs.contains(where: \.requiresGrad)
         let probabilities = recording ? Tensor(uninitializedShape: [d.batch, d.queryHeads, d.time, d.time]) : nil
         if q.count > 0 {
-            AttentionKernels.causalForward(query: q.pointer, key: k.pointer, value: v.pointer, output: out.pointer,
-                                           probabilities: probabilities?.pointer, d, blockSize: blockSize)
+            BLAS.withThreads(1) {
+                AttentionKernels.causalForward(query: q.pointer, key: k.pointer, value: v.pointer, output: out.pointer,
+                                               probabilities: probabilities?.pointer, d, blockSize: blockSize, threading: .heads)
+            }
         }
         return (out, Saved(query: q.detached(), key: k.detached(), value: v.detached(), probabilities: probabilities))
     }
@@ -45,10 +48,12 @@ struct CausalAttentionOp: Op {
         let dk = needs[1] ? Tensor(uninitializedShape: k.shape) : nil
         let dv = needs[2] ? Tensor(uninitializedShape: v.shape) : nil
         if q.count > 0 {
-            AttentionKernels.causalBackward(gradOutput: g.pointer, query: q.pointer, key: k.pointer, value: v.pointer,
-                                            probabilities: probabilities.pointer,
-                                            gradQuery: dq?.pointer, gradKey: dk?.pointer, gradValue: dv?.pointer,
-                                            d, blockSize: blockSize)
+            BLAS.withThreads(1) {
+                AttentionKernels.causalBackward(gradOutput: g.pointer, query: q.pointer, key: k.pointer, value: v.pointer,
+                                                probabilities: probabilities.pointer,
+                                                gradQuery: dq?.pointer, gradKey: dk?.pointer, gradValue: dv?.pointer,
+                                                d, blockSize: blockSize, threading: .heads)
+            }
         } else {
             for t in [dk, dv] { if let t { Elementwise.fill(t.pointer, 0, count: t.count) } }
         }
