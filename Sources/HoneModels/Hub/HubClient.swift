@@ -163,7 +163,7 @@ public final class HubClient {
     private func revisionInfo(_ reference: HubReference, http: HubHTTP) throws -> (commit: String, files: [String]) {
         let url = try makeURL("/api/models/" + reference.repository + "/revision/" + Self.escape(reference.revision),
                               reference: reference)
-        let response = try request { try http.get(url, isCancelled: isCancelled) }
+        let response = try request(reference: reference) { try http.get(url, isCancelled: isCancelled) }
         try check(response, reference: reference, file: nil)
         guard let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any] else {
             throw HubError.badResponse(repository: reference.repository, file: nil, message: "the revision information is not JSON")
@@ -201,10 +201,10 @@ public final class HubClient {
     }
 
     /// Runs an HTTP call, turning cancellation into `HubError.cancelled`.
-    private func request(file: String? = nil, reference: HubReference? = nil,
+    private func request(file: String? = nil, reference: HubReference,
                          _ body: () throws -> HubHTTP.Response) throws -> HubHTTP.Response {
         do { return try body() } catch is HubHTTP.Cancelled {
-            throw HubError.cancelled(repository: reference?.repository ?? "", file: file)
+            throw HubError.cancelled(repository: reference.repository, file: file)
         }
     }
 

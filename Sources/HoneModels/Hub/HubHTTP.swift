@@ -44,6 +44,7 @@ struct HubHTTP {
 
     private func perform(_ url: URL, destination: String?, progress: ((Int64, Int64?) -> Void)?,
                          isCancelled: (() -> Bool)?) throws -> Response {
+        if isCancelled?() == true { throw Cancelled() }
         var request = URLRequest(url: url)
         request.setValue("hone", forHTTPHeaderField: "User-Agent")
         request.setValue("identity", forHTTPHeaderField: "Accept-Encoding")
