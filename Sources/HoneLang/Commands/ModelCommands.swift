@@ -50,6 +50,8 @@ public enum LoadModelCommand: Command {
     static let tokenizer = Arg<String>.option("tokenizer", .path(extensions: ["bin"]),
         help: "the tokenizer.bin of a llama2.c checkpoint (default: tokenizer.bin or tok<vocab>.bin beside it)")
     static let name = Arg<String>.clause("as", .name, help: "the name the session keeps the model under (default: from the file name)")
+    static let refresh = Arg<Bool>.option("refresh", .bool, default: .bool(false),
+        help: "for hf:…, ask the hub for the newest commit even when the model is cached")
 
     public static let spec = CommandSpec(
         ["load", "model"], summary: "load a model (Hugging Face directory, GGUF, llama2.c, or hf:ORG/NAME)",
@@ -57,9 +59,13 @@ public enum LoadModelCommand: Command {
             The format is read from the files, not the name. Weights are kept as float32. The model \
             becomes the current one, which `generate`, `tokenize`, `show model` and `save model` use \
             unless given `model=NAME`; `as NAME` also makes a variable of that name. PyTorch pickles \
-            (.bin, .pt, .pth) are refused: loading one runs arbitrary code. Convert them to safetensors.
+            (.bin, .pt, .pth) are refused: loading one runs arbitrary code. Convert them to safetensors. \
+            `hf:ORG/NAME[@REVISION]` (or `hf:ORG/NAME/FILE.gguf`) downloads from the Hugging Face hub \
+            into its cache (HF_HOME, HF_ENDPOINT and HF_TOKEN are honoured) and reuses cached files, \
+            also offline (HF_HUB_OFFLINE=1); a cached model is not checked for newer commits unless \
+            `refresh` is given.
             """,
-        category: .models, arguments: [source.spec, tokenizer.spec, name.spec],
+        category: .models, arguments: [source.spec, tokenizer.spec, refresh.spec, name.spec],
         examples: [.init("load model ../shared/models/stories260K/stories260K.gguf", "a GGUF file with its tokenizer"),
                    .init("load model ../shared/models/stories260K-hf as tiny", "a Hugging Face directory, named `tiny`"),
                    .init("load model hf:HuggingFaceTB/SmolLM2-135M", "downloads into the Hugging Face cache, then loads")],
@@ -70,7 +76,8 @@ public enum LoadModelCommand: Command {
         let start = ContinuousClock.now
         let loaded: LoadedModel
         if written.hasPrefix("hf:") {
-            loaded = try ModelLoader.loadFromHub(written, progress: { context.say($0, .volatile) })
+            loaded = try ModelLoader.loadFromHub(written, refresh: arguments[refresh], progress: { context.say($0, .volatile) },
+                                                 isCancelled: { context.session.interrupt.isRaised })
         } else {
             loaded = try ModelLoader.load(path: context.resolve(path: written),
                                           tokenizerPath: arguments.optional(tokenizer).map(context.resolve(path:)))

@@ -124,8 +124,23 @@ public enum ModelLoader {
 }
 
 extension ModelLoader {
-    /// Loads `hf:ORG/NAME` from the Hugging Face hub.
-    public static func loadFromHub(_ reference: String, progress: (String) -> Void = { _ in }) throws -> LoadedModel {
-        throw ModelSourceError(source: reference, "downloading from the Hugging Face hub is not available yet")
+    /// Loads `hf:ORG/NAME[@REV]` or `hf:ORG/NAME/FILE.gguf` from the Hugging Face hub through the
+    /// local cache (`HF_HOME`), downloading only what is missing. `progress` receives lines to
+    /// show while downloading; `isCancelled` stops a download (Ctrl-C).
+    public static func loadFromHub(_ text: String, settings: HubSettings = .fromEnvironment(), refresh: Bool = false,
+                                   progress: @escaping (String) -> Void = { _ in },
+                                   isCancelled: (() -> Bool)? = nil) throws -> LoadedModel {
+        let reference = try HubReference(parsing: text)
+        let client = HubClient(settings: settings, isCancelled: isCancelled)
+        var lastReport = ContinuousClock.now
+        let snapshot = try client.fetch(reference, refresh: refresh) { file, received, total in
+            guard ContinuousClock.now - lastReport > .milliseconds(500) else { return }
+            lastReport = ContinuousClock.now
+            let size = total.map { " of \($0 / 1_000_000) MB" } ?? ""
+            progress("downloading \(file): \(received / 1_000_000) MB\(size)")
+        }
+        var loaded = try load(path: snapshot.modelPath)
+        loaded.notes.insert(snapshot.note, at: 0)
+        return loaded
     }
 }
