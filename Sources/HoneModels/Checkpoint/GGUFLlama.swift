@@ -181,19 +181,21 @@ public enum GGUFLlama {
     /// The `llama.*` and `general.*` metadata that describes `configuration` (before the tokenizer's).
     public static func metadata(for configuration: LlamaConfiguration, name: String?, f16: Bool) -> [(key: String, value: GGUFValue)] {
         let c = configuration
+        // GGUF writes these sizes as u32 (as llama.cpp does); larger ones would not load anywhere.
+        func u32(_ n: Int) -> GGUFValue { UInt32(exactly: n).map(GGUFValue.uint32) ?? .uint64(UInt64(max(0, n))) }
         var items: [(key: String, value: GGUFValue)] = [("general.architecture", .string("llama"))]
         if let name { items.append(("general.name", .string(name))) }
         items += [
-            ("llama.context_length", .uint32(UInt32(c.maxPositionEmbeddings))),
-            ("llama.embedding_length", .uint32(UInt32(c.hiddenSize))),
-            ("llama.feed_forward_length", .uint32(UInt32(c.intermediateSize))),
-            ("llama.attention.head_count", .uint32(UInt32(c.numAttentionHeads))),
-            ("llama.attention.head_count_kv", .uint32(UInt32(c.numKeyValueHeads))),
-            ("llama.block_count", .uint32(UInt32(c.numHiddenLayers))),
-            ("llama.rope.dimension_count", .uint32(UInt32(c.headDim))),
+            ("llama.context_length", u32(c.maxPositionEmbeddings)),
+            ("llama.embedding_length", u32(c.hiddenSize)),
+            ("llama.feed_forward_length", u32(c.intermediateSize)),
+            ("llama.attention.head_count", u32(c.numAttentionHeads)),
+            ("llama.attention.head_count_kv", u32(c.numKeyValueHeads)),
+            ("llama.block_count", u32(c.numHiddenLayers)),
+            ("llama.rope.dimension_count", u32(c.headDim)),
             ("llama.attention.layer_norm_rms_epsilon", .float32(c.rmsNormEps)),
             ("llama.rope.freq_base", .float32(c.ropeTheta)),
-            ("llama.vocab_size", .uint32(UInt32(c.vocabSize))),
+            ("llama.vocab_size", u32(c.vocabSize)),
             // llama_ftype: 0 = all F32, 1 = mostly F16.
             ("general.file_type", .uint32(f16 ? 1 : 0)),
         ]
