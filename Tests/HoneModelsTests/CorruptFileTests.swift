@@ -94,11 +94,11 @@ struct CorruptFileTests {
     func safetensors() throws {
         let model = try tinyLlama(layout: .halfRotation, tied: false)
         let file = try SafeTensorsWriter.encode(model.parameters.map { ($0.name, $0.tensor) }, metadata: ["format": "pt"])
-        let result = try Self.fuzz("tiny.safetensors", file, seed: 1, truncations: 60, flips: 200, load: Self.readSafeTensors)
+        let result = try Self.fuzz("tiny.safetensors", file, seed: 1, truncations: 40, flips: 100, load: Self.readSafeTensors)
         // Flips in the data only change values; most copies still load.
         #expect(result.loaded > 0 && result.refused > 0)
         for (i, name) in ["f16.safetensors", "bf16.safetensors"].enumerated() {
-            try Self.fuzz(name, try Self.bytes(FixtureTests.path(name)), seed: 10 + UInt64(i), truncations: 40, flips: 100, load: Self.readSafeTensors)
+            try Self.fuzz(name, try Self.bytes(FixtureTests.path(name)), seed: 10 + UInt64(i), truncations: 30, flips: 60, load: Self.readSafeTensors)
         }
     }
 
@@ -148,7 +148,7 @@ struct CorruptFileTests {
         try GGUFLlama.write(model: model, tokenizerMetadata: metadata, to: source, name: "tiny")
         let tiny = try Self.bytes(source)
         let dataStart = try GGUFReader(path: source).dataStart
-        let result = try Self.fuzz("tiny.gguf", tiny, seed: 2, truncations: 60, flips: 300,
+        let result = try Self.fuzz("tiny.gguf", tiny, seed: 2, truncations: 40, flips: 150,
                                    mustRefuseBelow: try Self.ggufDataEnd(source), flipRange: 0..<dataStart) { path in
             try Self.readGGUF(path)
             _ = try GGUFLlama.load(path: path)
@@ -156,7 +156,7 @@ struct CorruptFileTests {
         #expect(result.refused > 0)
         for (i, name) in ["quantized.gguf", "v2.gguf"].enumerated() {
             let path = FixtureTests.path(name)
-            try Self.fuzz(name, try Self.bytes(path), seed: 20 + UInt64(i), truncations: 40, flips: 150,
+            try Self.fuzz(name, try Self.bytes(path), seed: 20 + UInt64(i), truncations: 30, flips: 80,
                           mustRefuseBelow: try Self.ggufDataEnd(path), load: Self.readGGUF)
         }
     }
@@ -191,7 +191,7 @@ struct CorruptFileTests {
             #expect(configuration == model.configuration)
             #expect(weights["model.layers.1.mlp.up_proj.weight"]!.scalars == model.weights["model.layers.1.mlp.up_proj.weight"]!.scalars)
             // Flips in the 28-byte header (flips in the data only change weights).
-            let result = try Self.fuzz("tiny-\(tied ? "tied" : "untied").bin", file, seed: 3 + UInt64(i), truncations: 60, flips: 200,
+            let result = try Self.fuzz("tiny-\(tied ? "tied" : "untied").bin", file, seed: 3 + UInt64(i), truncations: 40, flips: 100,
                                        flipRange: 0..<28) { path in
                 let (configuration, weights) = try Llama2CReader.read(path: path)
                 _ = try LlamaModel(configuration: configuration, weights: weights, file: path)
@@ -230,8 +230,8 @@ struct CorruptFileTests {
     func tokenizer() throws {
         let file = Self.tokenizerBin()
         let count = 3 + 256 + 9
-        try Self.fuzz("tokenizer.bin (size given)", file, seed: 5, truncations: 60, flips: 200, load: Self.readTokenizer(vocabularySize: count))
-        try Self.fuzz("tokenizer.bin (read to the end)", file, seed: 6, truncations: 0, flips: 200, load: Self.readTokenizer(vocabularySize: nil))
+        try Self.fuzz("tokenizer.bin (size given)", file, seed: 5, truncations: 40, flips: 100, load: Self.readTokenizer(vocabularySize: count))
+        try Self.fuzz("tokenizer.bin (read to the end)", file, seed: 6, truncations: 0, flips: 100, load: Self.readTokenizer(vocabularySize: nil))
         if SharedModels.has("stories260K/tok512.bin") {
             try Self.fuzz("tok512.bin", try Self.bytes(SharedModels.path("stories260K/tok512.bin")), seed: 7, truncations: 40, flips: 100,
                           load: Self.readTokenizer(vocabularySize: 512))
@@ -247,7 +247,7 @@ struct CorruptFileTests {
         try HuggingFaceWriter.write(model: model, tokenizerFiles: [], to: directory)
         let config = try Self.bytes(directory + "/config.json")
         let closing = config.lastIndex(of: UInt8(ascii: "}"))!
-        let result = try Self.fuzz("config.json", config, seed: 8, truncations: 60, flips: 300, mustRefuseBelow: closing + 1,
+        let result = try Self.fuzz("config.json", config, seed: 8, truncations: 40, flips: 150, mustRefuseBelow: closing + 1,
                                    fileName: "config.json", directory: directory) { path in
             _ = try HuggingFaceDirectory.loadLlama(path: (path as NSString).deletingLastPathComponent)
         }
