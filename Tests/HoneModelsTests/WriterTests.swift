@@ -397,3 +397,40 @@ struct HuggingFaceWriterTests {
         #expect(difference <= 1e-4)
     }
 }
+
+/// A stand-in for a non-Llama architecture: only what the writer reads.
+private final class StubModel: LanguageModel {
+    var architecture: ModelArchitecture { .gpt2 }
+    var vocabularySize: Int { 4 }
+    var contextLength: Int { 8 }
+    var hiddenSize: Int { 2 }
+    var layerCount: Int { 1 }
+    var attentionHeads: Int { 1 }
+    var keyValueHeads: Int { 1 }
+    var headDim: Int { 2 }
+    let parameters: [(name: String, tensor: Tensor)] = [
+        ("wte.weight", Tensor(shape: [4, 2], values: [1, 2, 3, 4, 5, 6, 7, 8])),
+        ("ln_f.bias", Tensor(shape: [2], values: [0.5, -0.5])),
+    ]
+    func forward(tokens: [Int], batch: Int, cache: KVCache?) -> Tensor { Tensor.zeros([batch, tokens.count / batch, 4]) }
+    func huggingFaceConfiguration() -> [String: Any] { ["model_type": "gpt2", "n_embd": 2, "bos_token_id": 0, "eos_token_id": 3] }
+}
+
+@Suite("Hugging Face writer, any architecture")
+struct HuggingFaceWriterGenericTests {
+    @Test("a LanguageModel is written with its own config.json and its parameters unchanged")
+    func generic() throws {
+        let directory = try writerTemporaryDirectory("hf-generic") + "/stub"
+        let model: any LanguageModel = StubModel()
+        try HuggingFaceWriter.write(model: model, tokenizerFiles: [("vocab.json", Array("{}".utf8))], to: directory, dtype: .float16)
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/config.json"))) as! [String: Any]
+        #expect(config["model_type"] as? String == "gpt2")
+        let generation = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/generation_config.json"))) as! [String: Any]
+        #expect(generation["bos_token_id"] as? Int == 0 && generation["eos_token_id"] as? Int == 3)
+        let reader = try SafeTensorsReader(path: directory + "/model.safetensors")
+        #expect(reader.names == ["ln_f.bias", "wte.weight"])
+        #expect(try reader.info("wte.weight").dtype == .float16)
+        #expect(try reader.tensor("wte.weight").scalars == [1, 2, 3, 4, 5, 6, 7, 8])
+        #expect(FileManager.default.fileExists(atPath: directory + "/vocab.json"))
+    }
+}
