@@ -44,7 +44,7 @@ let package = Package(
             swiftSettings: numericSettings),
 
         .testTarget(name: "HoneTensorTests", dependencies: ["HoneTensor"]),
-        .testTarget(name: "HoneModelsTests", dependencies: ["HoneModels"]),
+        .testTarget(name: "HoneModelsTests", dependencies: ["HoneModels"], exclude: ["Fixtures"]),
         .testTarget(name: "HonePEFTTests", dependencies: ["HonePEFT"]),
         .testTarget(name: "HoneTrainTests", dependencies: ["HoneTrain"]),
         .testTarget(name: "HoneLangTests", dependencies: ["HoneLang"], exclude: ["Scripts"]),
