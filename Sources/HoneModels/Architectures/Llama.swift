@@ -121,6 +121,35 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         try c.encodeIfPresent(eosTokenID, forKey: .eosTokenID)
     }
 
+    /// `config.json` for this configuration, with `torch_dtype` float32.
+    public func huggingFaceConfiguration() -> [String: Any] {
+        let cfg = self
+        var json: [String: Any] = [
+            "architectures": [LlamaConfiguration.architectureNames[cfg.modelType] ?? "LlamaForCausalLM"],
+            "model_type": cfg.modelType,
+            "hidden_size": cfg.hiddenSize,
+            "intermediate_size": cfg.intermediateSize,
+            "num_hidden_layers": cfg.numHiddenLayers,
+            "num_attention_heads": cfg.numAttentionHeads,
+            "num_key_value_heads": cfg.numKeyValueHeads,
+            "head_dim": cfg.headDim,
+            "vocab_size": cfg.vocabSize,
+            "max_position_embeddings": cfg.maxPositionEmbeddings,
+            "rms_norm_eps": LlamaModel.decimal(cfg.rmsNormEps),
+            "rope_theta": LlamaModel.decimal(cfg.ropeTheta),
+            "hidden_act": "silu",
+            "tie_word_embeddings": cfg.tieWordEmbeddings,
+            "torch_dtype": "float32",
+        ]
+        if cfg.modelType != "qwen2" {
+            json["attention_bias"] = cfg.outputBias
+            json["mlp_bias"] = false
+        }
+        if let bos = cfg.bosTokenID { json["bos_token_id"] = bos }
+        if let eos = cfg.eosTokenID { json["eos_token_id"] = eos }
+        return json
+    }
+
     public var queryDim: Int { numAttentionHeads * headDim }
     public var kvDim: Int { numKeyValueHeads * headDim }
 
@@ -282,33 +311,7 @@ public final class LlamaModel: LanguageModel {
 
     /// `config.json` for this model; q/k are saved in the half-rotation layout whatever this
     /// model holds, so the file always describes a Hugging Face checkpoint.
-    public func huggingFaceConfiguration() -> [String: Any] {
-        let cfg = configuration
-        var json: [String: Any] = [
-            "architectures": [LlamaConfiguration.architectureNames[cfg.modelType] ?? "LlamaForCausalLM"],
-            "model_type": cfg.modelType,
-            "hidden_size": cfg.hiddenSize,
-            "intermediate_size": cfg.intermediateSize,
-            "num_hidden_layers": cfg.numHiddenLayers,
-            "num_attention_heads": cfg.numAttentionHeads,
-            "num_key_value_heads": cfg.numKeyValueHeads,
-            "head_dim": cfg.headDim,
-            "vocab_size": cfg.vocabSize,
-            "max_position_embeddings": cfg.maxPositionEmbeddings,
-            "rms_norm_eps": Self.decimal(cfg.rmsNormEps),
-            "rope_theta": Self.decimal(cfg.ropeTheta),
-            "hidden_act": "silu",
-            "tie_word_embeddings": cfg.tieWordEmbeddings,
-            "torch_dtype": "float32",
-        ]
-        if cfg.modelType != "qwen2" {
-            json["attention_bias"] = cfg.outputBias
-            json["mlp_bias"] = false
-        }
-        if let bos = cfg.bosTokenID { json["bos_token_id"] = bos }
-        if let eos = cfg.eosTokenID { json["eos_token_id"] = eos }
-        return json
-    }
+    public func huggingFaceConfiguration() -> [String: Any] { configuration.huggingFaceConfiguration() }
 
     /// The shortest decimal that reads back as `value` (1e-05, not 9.99999974737875e-06).
     static func decimal(_ value: Float) -> Double { Double("\(value)") ?? Double(value) }

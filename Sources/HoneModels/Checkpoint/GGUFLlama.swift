@@ -151,6 +151,11 @@ public enum GGUFLlama {
         }
         let hidden = try integer("embedding_length")
         let heads = try integer("attention.head_count")
+        // key_length is the head size when it differs from embedding_length / head_count.
+        let keyLength = reader.metadata["llama.attention.key_length"]?.int
+        if let keyLength, let valueLength = reader.metadata["llama.attention.value_length"]?.int, valueLength != keyLength {
+            throw CheckpointError(file: path, "`llama.attention.value_length` is \(valueLength), not key_length \(keyLength); hone's Llama needs equal query/key and value head sizes")
+        }
         let configuration = LlamaConfiguration(
             hiddenSize: hidden,
             intermediateSize: try integer("feed_forward_length"),
@@ -162,14 +167,12 @@ public enum GGUFLlama {
             rmsNormEps: Float(try number("attention.layer_norm_rms_epsilon")),
             ropeTheta: Float(try number("rope.freq_base", default: 10000)),
             tieWordEmbeddings: true,
+            headDim: keyLength,
+            queryKeyValueBias: reader.contains("blk.0.attn_q.bias"),
+            outputBias: reader.contains("blk.0.attn_output.bias"),
             rotaryLayout: .interleaved)
         try configuration.validate(file: path)
         let headDim = configuration.headDim
-        for key in ["attention.key_length", "attention.value_length"] {
-            if let value = reader.metadata["llama." + key], value.int != headDim {
-                throw CheckpointError(file: path, "`llama.\(key)` is \(value), not embedding_length / head_count = \(headDim); hone's Llama needs them equal")
-            }
-        }
         if let rope = reader.metadata["llama.rope.dimension_count"], rope.int != headDim {
             throw CheckpointError(file: path, "`llama.rope.dimension_count` is \(rope), not the head size \(headDim); hone implements rotary embeddings over whole heads only")
         }
@@ -196,6 +199,12 @@ public enum GGUFLlama {
             ("llama.attention.layer_norm_rms_epsilon", .float32(c.rmsNormEps)),
             ("llama.rope.freq_base", .float32(c.ropeTheta)),
             ("llama.vocab_size", u32(c.vocabSize)),
+        ]
+        // llama.cpp assumes embedding_length / head_count unless told otherwise.
+        if c.headDim * c.numAttentionHeads != c.hiddenSize {
+            items += [("llama.attention.key_length", u32(c.headDim)), ("llama.attention.value_length", u32(c.headDim))]
+        }
+        items += [
             // llama_ftype: 0 = all F32, 1 = mostly F16.
             ("general.file_type", .uint32(f16 ? 1 : 0)),
         ]

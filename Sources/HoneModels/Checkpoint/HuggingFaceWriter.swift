@@ -104,28 +104,9 @@ public enum HuggingFaceWriter {
     // MARK: - JSON
 
     /// `config.json` for a Llama configuration (q/k in half rotation, as Hugging Face holds them).
-    /// Temporary: `LlamaModel.huggingFaceConfiguration()` replaces it once Llama conforms to `LanguageModel`.
     static func llamaConfigurationJSON(_ c: LlamaConfiguration, dtype: DType) throws -> Data {
-        let object: [String: Any] = [
-            "architectures": ["LlamaForCausalLM"],
-            "model_type": "llama",
-            "hidden_size": c.hiddenSize,
-            "intermediate_size": c.intermediateSize,
-            "num_hidden_layers": c.numHiddenLayers,
-            "num_attention_heads": c.numAttentionHeads,
-            "num_key_value_heads": c.numKeyValueHeads,
-            "head_dim": c.headDim,
-            "vocab_size": c.vocabSize,
-            "max_position_embeddings": c.maxPositionEmbeddings,
-            "rms_norm_eps": shortest(c.rmsNormEps),
-            "rope_theta": shortest(c.ropeTheta),
-            "tie_word_embeddings": c.tieWordEmbeddings,
-            "hidden_act": "silu",
-            "attention_bias": false,
-            "mlp_bias": false,
-            "pretraining_tp": 1,
-            "torch_dtype": ["float32": "float32", "float16": "float16", "bfloat16": "bfloat16"][dtype.rawValue] ?? "float32",
-        ]
+        var object = c.huggingFaceConfiguration()
+        object["torch_dtype"] = ["float32": "float32", "float16": "float16", "bfloat16": "bfloat16"][dtype.rawValue] ?? "float32"
         return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]) + Data([0x0A])
     }
 

@@ -100,7 +100,8 @@ public enum ModelLoader {
     }
 
     static func loadGGUF(path: String) throws -> LoadedModel {
-        throw ModelSourceError(source: path, "GGUF models cannot be loaded yet")
+        let model = try GGUFLlama.load(path: path)
+        return LoadedModel(model: model, tokenizer: nil, format: .gguf, path: path)
     }
 
     static func loadLlama2C(path: String, tokenizerPath: String?) throws -> LoadedModel {
