@@ -1,5 +1,10 @@
 /// Turns text into token ids and back. Each tokenizer file format has its own type; they share
-/// this interface so models and generation need not know which one they have.
+/// this interface so models, generation and the `tokenize` command need not know which one they
+/// have, and so any of them can be written back out for llama.cpp (GGUF) or Hugging Face.
+///
+/// `encode(_:bos:)` treats its text as plain text: a special token's string inside it (`<s>`,
+/// `<|endoftext|>`) is encoded as ordinary characters, so training data cannot smuggle in control
+/// ids. `encode(_:bos:parsingSpecialTokens:)` does what Hugging Face does by default instead.
 public protocol Tokenizer: Sendable {
     /// The number of ids, 0..<vocabularySize.
     var vocabularySize: Int { get }
@@ -11,25 +16,114 @@ public protocol Tokenizer: Sendable {
     func encode(_ text: String, bos: Bool) -> [Int]
     /// The text of `ids`, following the file format's own decoding rules.
     func decode(_ ids: [Int]) -> String
+
+    /// BOS, EOS, padding and unknown tokens, and whether the model expects BOS/EOS added.
+    var specialTokens: SpecialTokens { get }
+    /// The vocabulary entry of `id` as a person should see it (`▁the`, `Ġthe`, `<0x0A>`, `<s>`);
+    /// `"<invalid id N>"` outside the vocabulary.
+    func piece(_ id: Int) -> String
+    /// The `tokenizer.ggml.*` metadata llama.cpp reads to rebuild this tokenizer.
+    func ggufMetadata() -> [(key: String, value: GGUFValue)]
+    /// `tokenizer.json`, `tokenizer_config.json` and `special_tokens_map.json` that Hugging Face
+    /// `AutoTokenizer` and `TokenizerLoader.load(directory:)` read back as this tokenizer.
+    func huggingFaceFiles() throws -> [(name: String, bytes: [UInt8])]
 }
 
-/// A tokenizer file that cannot be read: which file, which token id (when one is at fault),
-/// and what is wrong.
+/// One special token: its id and its text in the vocabulary.
+public struct SpecialToken: Sendable, Equatable, CustomStringConvertible {
+    public var id: Int
+    public var text: String
+    public init(id: Int, text: String) {
+        self.id = id
+        self.text = text
+    }
+    public var description: String { "\(id) \(text)" }
+}
+
+/// The special tokens a model was trained with. `addBOS`/`addEOS` say whether the model's own
+/// tokenizer adds them to every text (Llama: BOS yes; GPT-2: neither).
+public struct SpecialTokens: Sendable, Equatable {
+    public var bos: SpecialToken?
+    public var eos: SpecialToken?
+    public var pad: SpecialToken?
+    public var unk: SpecialToken?
+    public var addBOS: Bool
+    public var addEOS: Bool
+    /// Further tokens that are never produced from plain text (control and added special tokens
+    /// other than the four above), for `encode(_:bos:parsingSpecialTokens:)` and decoding.
+    public var others: [SpecialToken]
+
+    public init(bos: SpecialToken? = nil, eos: SpecialToken? = nil, pad: SpecialToken? = nil, unk: SpecialToken? = nil,
+                addBOS: Bool = false, addEOS: Bool = false, others: [SpecialToken] = []) {
+        self.bos = bos
+        self.eos = eos
+        self.pad = pad
+        self.unk = unk
+        self.addBOS = addBOS
+        self.addEOS = addEOS
+        self.others = others
+    }
+
+    /// Every special token whose text can be matched in text: bos, eos, pad, unk and `others`,
+    /// each once, longest text first so `<|im_start|>` wins over a prefix of it.
+    public var all: [SpecialToken] {
+        var seen = Set<Int>(), result: [SpecialToken] = []
+        for token in [bos, eos, pad, unk].compactMap({ $0 }) + others where !token.text.isEmpty && seen.insert(token.id).inserted {
+            result.append(token)
+        }
+        return result.sorted { ($0.text.utf8.count, -$0.id) > ($1.text.utf8.count, -$1.id) }
+    }
+}
+
+extension Tokenizer {
+    /// Like `encode(_:bos:)`, but with `parsingSpecialTokens` the strings of special tokens
+    /// (`specialTokens.all`) in `text` become their ids, as Hugging Face tokenizers do by default;
+    /// the text between them is encoded on its own (so SentencePiece adds its dummy-prefix space
+    /// to each stretch, like Llama's "legacy" tokenizer).
+    public func encode(_ text: String, bos: Bool, parsingSpecialTokens: Bool) -> [Int] {
+        guard parsingSpecialTokens else { return encode(text, bos: bos) }
+        var ids: [Int] = bos ? encode("", bos: true) : []
+        let specials = specialTokens.all.map { (utf8: Array($0.text.utf8), id: $0.id) }
+        let utf8 = Array(text.utf8)
+        var start = 0, i = 0
+        func flush(_ end: Int) {
+            if end > start { ids += encode(String(decoding: utf8[start..<end], as: UTF8.self), bos: false) }
+        }
+        while i < utf8.count {
+            if let match = specials.first(where: { utf8[i...].starts(with: $0.utf8) }) {
+                flush(i)
+                ids.append(match.id)
+                i += match.utf8.count
+                start = i
+            } else {
+                i += 1
+            }
+        }
+        flush(utf8.count)
+        return ids
+    }
+}
+
+/// A tokenizer file that cannot be read: which file, which token id or line (when one is at
+/// fault), and what is wrong.
 public struct TokenizerError: Error, CustomStringConvertible, Sendable {
     public var file: String
     public var tokenID: Int?
     public var offset: Int?
+    public var line: Int?
     public var message: String
 
-    public init(file: String, tokenID: Int? = nil, offset: Int? = nil, _ message: String) {
+    public init(file: String, tokenID: Int? = nil, offset: Int? = nil, line: Int? = nil, _ message: String) {
         self.file = file
         self.tokenID = tokenID
         self.offset = offset
+        self.line = line
         self.message = message
     }
 
     public var description: String {
         var place = file
+        if let line { place += ":\(line)" }
         if let tokenID { place += ", token \(tokenID)" }
         if let offset { place += ", byte \(offset)" }
         return "\(place): \(message)"
