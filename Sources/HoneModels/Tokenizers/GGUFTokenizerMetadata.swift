@@ -60,9 +60,10 @@ struct GGUFTokenizerMetadata {
         return b
     }
 
-    /// The special token at the id stored under `key`, checked against the vocabulary.
+    /// The special token at the id stored under `key`, checked against the vocabulary. llama.cpp
+    /// writes -1 (as uint32 0xFFFFFFFF) for "none", as stories260K.gguf does for padding.
     func special(_ key: String, tokens: [String]) throws -> SpecialToken? {
-        guard let id = try int(key) else { return nil }
+        guard let id = try int(key), id != -1, id != Int(UInt32.max) else { return nil }
         guard tokens.indices.contains(id) else {
             throw TokenizerError(file: file, tokenID: id, "`\(key)` is \(id), outside the vocabulary 0..<\(tokens.count)")
         }

@@ -38,7 +38,8 @@ extension SentencePieceTokenizer {
         }
         let scores = Self.scores(pieces: model.pieces, types: types, merges: model.merges)
         try self.init(pieces: model.pieces, scores: scores, types: types, specialTokens: special, merges: model.merges,
-                      addDummyPrefix: addDummyPrefix, leadingSpace: .huggingFace, source: file)
+                      addDummyPrefix: addDummyPrefix, leadingSpace: .huggingFace, source: file,
+                      mergePosition: { (nil, "`model.merges[\($0)]`") })
     }
 
     /// Whether text gets a dummy-prefix `▁`, after checking that spaces become `▁` at all (other

@@ -56,10 +56,11 @@ public struct SentencePieceTokenizer: Tokenizer {
 
     /// A tokenizer over `pieces` and their `scores` and `types`. With `merges` the pair ranks
     /// come from that list (each pair and its concatenation must be pieces); without, from the
-    /// scores. `source` names the file in errors.
+    /// scores. `source` names the file in errors, `mergePosition` where merge i is in it.
     public init(pieces: [String], scores: [Float], types: [TokenType], specialTokens: SpecialTokens,
                 merges: [(left: String, right: String)]? = nil, addDummyPrefix: Bool = true,
-                leadingSpace: LeadingSpace, source: String) throws {
+                leadingSpace: LeadingSpace, source: String,
+                mergePosition: (Int) -> (line: Int?, name: String) = { (nil, "merge \($0)") }) throws {
         guard !pieces.isEmpty else { throw TokenizerError(file: source, "the vocabulary is empty") }
         guard scores.count == pieces.count, types.count == pieces.count else {
             throw TokenizerError(file: source, "\(pieces.count) tokens but \(scores.count) scores and \(types.count) token types; expected one of each per token")
@@ -84,16 +85,7 @@ public struct SentencePieceTokenizer: Tokenizer {
         }
         var table = BPEMergeTable()
         if let merges {
-            for (rank, merge) in merges.enumerated() {
-                guard let left = ids[merge.left], let right = ids[merge.right] else {
-                    let missing = ids[merge.left] == nil ? merge.left : merge.right
-                    throw TokenizerError(file: source, line: rank + 1, "merge \(rank) (`\(merge.left)` `\(merge.right)`) uses `\(missing)`, which is not in the vocabulary")
-                }
-                guard let result = ids[merge.left + merge.right] else {
-                    throw TokenizerError(file: source, line: rank + 1, "merge \(rank) gives `\(merge.left + merge.right)`, which is not in the vocabulary")
-                }
-                table.add(Int32(left), Int32(right), result: Int32(result), rank: Int32(rank))
-            }
+            table = try BPEMergeTable.ranked(merges, ids: ids, file: source, position: mergePosition)
         } else {
             table = BPEMergeTable.byScore(pieces: pieces.map { Array($0.utf8) }, scores: scores) {
                 types[$0] == .normal || types[$0] == .userDefined
