@@ -144,7 +144,7 @@ public struct SentencePieceTokenizer: Tokenizer {
 
     public func decode(_ ids: [Int]) -> String {
         var bytes: [UInt8] = []
-        var first = true, afterBOS = false
+        var first = true, afterBOS = false, sawText = false
         for id in ids {
             defer { first = false }
             guard pieces.indices.contains(id) else { continue }
@@ -156,10 +156,11 @@ public struct SentencePieceTokenizer: Tokenizer {
             var text = decodedPieces[id][...]
             let strip: Bool
             switch leadingSpace {
-            case .huggingFace: strip = bytes.isEmpty && addDummyPrefix
+            case .huggingFace: strip = !sawText && addDummyPrefix
             case .llamaCpp: strip = first && addDummyPrefix
             case .llama2c: strip = afterBOS
             }
+            sawText = true
             if strip, text.first == 0x20 { text = text.dropFirst() }
             bytes += text
         }

@@ -24,12 +24,12 @@ public enum TokenizerLoader {
 
     /// The tokenizer in tokenizer.json bytes (the directory's other files given by `config`).
     static func load(tokenizerJSON json: JSONObject, config: HuggingFaceTokenizerConfig) throws -> any Tokenizer {
+        let model = try json.requiredObject("model")
         let pre = try json.object("pre_tokenizer")
         if try pre?.string("type") == "ByteLevel" {
             return try ByteLevelBPETokenizer(huggingFace: json, config: config)
         }
-        let model = try json.object("model")
-        if try model?.bool("byte_fallback") == true || json.has("normalizer") || pre != nil {
+        if try model.bool("byte_fallback") == true || json.has("normalizer") || pre != nil {
             return try SentencePieceTokenizer(huggingFace: json, config: config)
         }
         throw TokenizerError(file: json.file, "is neither a SentencePiece-style BPE (byte_fallback, ▁ for spaces) nor a GPT-2 byte-level BPE (ByteLevel pre-tokenizer)")
