@@ -113,4 +113,36 @@ struct TokenizerStories260KTests {
             }
         }
     }
+
+    @Test("a Metaspace pre-tokenizer (non-legacy form) encodes like the legacy normalizer")
+    func metaspaceForm() throws {
+        var json = try SharedModels.json("stories260K-hf/tokenizer.json")
+        json["normalizer"] = NSNull()
+        json["pre_tokenizer"] = ["type": "Metaspace", "replacement": "▁", "prepend_scheme": "always", "split": false]
+        let dir = try TokenizerFixtures.copy("stories260K-hf", ["tokenizer_config.json", "special_tokens_map.json"],
+                                             replacing: ["tokenizer.json": [UInt8](try JSONSerialization.data(withJSONObject: json))])
+        let metaspace = try TokenizerLoader.load(directory: dir)
+        let legacy = try Self.hf()
+        var random = RandomText(seed: 31)
+        for text in random.plainTexts(count: 50) {
+            #expect(metaspace.encode(text, bos: true) == legacy.encode(text, bos: true))
+        }
+        json["pre_tokenizer"] = ["type": "Metaspace", "replacement": "▁", "prepend_scheme": "always", "split": true]
+        let split = try TokenizerFixtures.copy("stories260K-hf", [], replacing: ["tokenizer.json": [UInt8](try JSONSerialization.data(withJSONObject: json))])
+        #expect(throws: TokenizerError.self) { try TokenizerLoader.load(directory: split) }
+    }
+
+    @Test("pieces display with ▁ in every format, and special-token strings are text unless asked")
+    func piecesAndSpecialStrings() throws {
+        let l = try Self.llama2c(), g = try Self.gguf()
+        #expect([1, 403, 2, 13, 600].map(l.piece) == ["<s>", "▁Once", "</s>", "<0x0A>", "<invalid id 600>"])
+        #expect([1, 403, 2, 13, 600].map(g.piece) == ["<s>", "▁Once", "</s>", "<0x0A>", "<invalid id 600>"])
+        for t in [l as any Tokenizer, g, try Self.hf()] {
+            let plain = t.encode("<s>The cat</s>", bos: true)
+            #expect(!plain.dropFirst().contains(1) && !plain.contains(2))
+            // Parsed, each stretch of text gets its own dummy prefix (HF "legacy" behaviour).
+            #expect(t.encode("<s>The cat</s>", bos: false, parsingSpecialTokens: true) == [1, 291, 280, 294, 2])
+            #expect(t.decode([1, 291, 280, 294, 2]).hasSuffix("The cat"))
+        }
+    }
 }

@@ -82,8 +82,13 @@ public struct Llama2CTokenizer: Tokenizer {
         self.table = BPEMergeTable.byScore(pieces: pieces, scores: scores)
     }
 
-    /// The piece of `id` as text (bytes not valid UTF-8 are replaced).
-    public func piece(_ id: Int) -> String { String(decoding: pieces[id], as: UTF8.self) }
+    /// The piece of `id` as SentencePiece shows it: a space as `▁`, BOS/EOS as `<s>`/`</s>`
+    /// (the file stores `"\n<s>\n"`), bytes not valid UTF-8 replaced.
+    public func piece(_ id: Int) -> String {
+        guard pieces.indices.contains(id) else { return "<invalid id \(id)>" }
+        if id == 1 || id == 2 { return id == 1 ? "<s>" : "</s>" }
+        return String(decoding: pieces[id], as: UTF8.self).replacingOccurrences(of: " ", with: "▁")
+    }
 
     /// llama2.c's encoder: BOS when asked, a dummy-prefix space (for non-empty text), each UTF-8
     /// character as its own token or as byte tokens (id 3 + byte), then repeatedly the adjacent

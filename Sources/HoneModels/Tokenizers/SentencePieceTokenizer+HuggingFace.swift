@@ -67,6 +67,9 @@ extension SentencePieceTokenizer {
             guard try pre.string("type") == "Metaspace", try pre.string("replacement") ?? "▁" == "▁" else {
                 throw TokenizerError(file: file, "`pre_tokenizer` is `\(try pre.string("type") ?? "?")`; a SentencePiece-style tokenizer.json has none or Metaspace")
             }
+            guard try pre.bool("split") != true else {
+                throw TokenizerError(file: file, "`pre_tokenizer.split` is true (Metaspace splitting at every ▁); hone implements SentencePiece-style BPE over the whole text, i.e. `split: false` or the legacy normalizer form")
+            }
             replaces = true
             let scheme = try pre.string("prepend_scheme") ?? ((try pre.bool("add_prefix_space") ?? true) ? "always" : "never")
             prepends = scheme != "never"
