@@ -70,3 +70,61 @@ enum TokenizerFixtures {
 extension Array where Element == (key: String, value: GGUFValue) {
     var dictionary: [String: GGUFValue] { Dictionary(map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }) }
 }
+
+/// A GGUF v3 file with metadata only (no tensors), enough to read a tokenizer back through
+/// `GGUFReader`. Test support, not a GGUF writer.
+enum GGUFMetadataFile {
+    static func bytes(_ entries: [(key: String, value: GGUFValue)]) -> [UInt8] {
+        var out: [UInt8] = Array("GGUF".utf8)
+        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
+        func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
+        func string(_ s: String) { u64(UInt64(s.utf8.count)); out += Array(s.utf8) }
+        func typeNumber(_ v: GGUFValue) -> UInt32 {
+            switch v {
+            case .uint8: 0
+            case .int8: 1
+            case .uint16: 2
+            case .int16: 3
+            case .uint32: 4
+            case .int32: 5
+            case .float32: 6
+            case .bool: 7
+            case .string: 8
+            case .array: 9
+            case .uint64: 10
+            case .int64: 11
+            case .float64: 12
+            }
+        }
+        func value(_ v: GGUFValue) {
+            switch v {
+            case .uint8(let x): out.append(x)
+            case .int8(let x): out.append(UInt8(bitPattern: x))
+            case .uint16(let x): withUnsafeBytes(of: x.littleEndian) { out += $0 }
+            case .int16(let x): withUnsafeBytes(of: x.littleEndian) { out += $0 }
+            case .uint32(let x): u32(x)
+            case .int32(let x): u32(UInt32(bitPattern: x))
+            case .float32(let x): u32(x.bitPattern)
+            case .bool(let x): out.append(x ? 1 : 0)
+            case .string(let s): string(s)
+            case .array(let type, let values):
+                u32(type)
+                u64(UInt64(values.count))
+                values.forEach(value)
+            case .uint64(let x): u64(x)
+            case .int64(let x): u64(UInt64(bitPattern: x))
+            case .float64(let x): u64(x.bitPattern)
+            }
+        }
+        u32(3)
+        u64(0)
+        u64(UInt64(entries.count))
+        for (key, v) in entries {
+            string(key)
+            u32(typeNumber(v))
+            value(v)
+        }
+        while out.count % 32 != 0 { out.append(0) }
+        return out
+    }
+}
