@@ -1,3 +1,5 @@
+import Foundation
+
 /// The parts of a tokenizer.json both BPE kinds share: the `model` section (vocabulary, merges,
 /// byte fallback, unknown token) and `added_tokens`, checked for consistency.
 struct HuggingFaceBPEModel {
@@ -51,7 +53,7 @@ struct HuggingFaceBPEModel {
             if let s = value as? String {
                 let parts = s.split(separator: " ", omittingEmptySubsequences: false)
                 guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                    throw TokenizerError(file: file, line: nil, "`model.merges[\(i)]` is `\(s)`, expected two pieces separated by one space")
+                    throw TokenizerError(file: file, "`model.merges[\(i)]` is `\(s)`, expected two pieces separated by one space")
                 }
                 merges.append((String(parts[0]), String(parts[1])))
             } else if let pair = value as? [Any], pair.count == 2, let a = pair[0] as? String, let b = pair[1] as? String {
@@ -81,5 +83,3 @@ struct HuggingFaceBPEModel {
         ])
     }
 }
-
-import Foundation

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What `tokenizer_config.json` and `special_tokens_map.json` say about special tokens, and
 /// writing them. Hugging Face keeps the same facts in several places; the loader reads them in
 /// the order transformers does (tokenizer_config over special_tokens_map) and checks every
@@ -17,7 +19,7 @@ struct HuggingFaceTokenizerConfig {
     static func read(directory: String) throws -> HuggingFaceTokenizerConfig {
         var config = HuggingFaceTokenizerConfig()
         let mapPath = directory + "/special_tokens_map.json"
-        if FileManagerShim.exists(mapPath) {
+        if FileManager.default.fileExists(atPath: mapPath) {
             let map = try JSONObject.read(path: mapPath)
             config.bos = try map.tokenText("bos_token")
             config.eos = try map.tokenText("eos_token")
@@ -25,7 +27,7 @@ struct HuggingFaceTokenizerConfig {
             config.pad = try map.tokenText("pad_token")
         }
         let configPath = directory + "/tokenizer_config.json"
-        if FileManagerShim.exists(configPath) {
+        if FileManager.default.fileExists(atPath: configPath) {
             config.configFile = configPath
             let json = try JSONObject.read(path: configPath)
             config.bos = try json.tokenText("bos_token") ?? config.bos
@@ -90,10 +92,4 @@ struct HuggingFaceTokenizerConfig {
         return [("tokenizer_config.json", JSONValue.object(config).bytes),
                 ("special_tokens_map.json", JSONValue.object(map).bytes)]
     }
-}
-
-import Foundation
-
-enum FileManagerShim {
-    static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
 }

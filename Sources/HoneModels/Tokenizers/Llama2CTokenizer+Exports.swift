@@ -1,3 +1,5 @@
+import Foundation
+
 extension Llama2CTokenizer {
     /// llama2.c fixes these ids: 0 unknown, 1 BOS, 2 EOS; run.c always adds BOS.
     public var specialTokens: SpecialTokens {
@@ -37,5 +39,3 @@ extension Llama2CTokenizer {
         try sentencePiece().huggingFaceFiles()
     }
 }
-
-import Foundation
