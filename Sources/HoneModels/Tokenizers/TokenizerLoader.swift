@@ -54,7 +54,7 @@ public enum TokenizerLoader {
 
     /// Reads back what `huggingFaceFiles()` wrote, through a temporary directory that is removed
     /// afterwards.
-    public static func load(huggingFaceFiles files: [(name: String, bytes: [UInt8])], name: String = "memory") throws -> any Tokenizer {
+    public static func load(huggingFaceFiles files: [(name: String, bytes: [UInt8])]) throws -> any Tokenizer {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hone-tokenizer-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
