@@ -11,6 +11,7 @@ public struct Llama2CTokenizer: Tokenizer {
     public let scores: [Float]
     public let maxTokenLength: Int
     private let ids: [[UInt8]: Int]
+    private let table: BPEMergeTable
 
     public var vocabularySize: Int { pieces.count }
     public var bos: Int? { 1 }
@@ -78,15 +79,22 @@ public struct Llama2CTokenizer: Tokenizer {
         var ids: [[UInt8]: Int] = [:]
         for (id, piece) in pieces.enumerated() where ids[piece] == nil { ids[piece] = id }
         self.ids = ids
+        self.table = BPEMergeTable.byScore(pieces: pieces, scores: scores)
     }
 
-    /// The piece of `id` as text (bytes not valid UTF-8 are replaced).
-    public func piece(_ id: Int) -> String { String(decoding: pieces[id], as: UTF8.self) }
+    /// The piece of `id` as SentencePiece shows it: a space as `▁`, BOS/EOS as `<s>`/`</s>`
+    /// (the file stores `"\n<s>\n"`), bytes not valid UTF-8 replaced.
+    public func piece(_ id: Int) -> String {
+        guard pieces.indices.contains(id) else { return "<invalid id \(id)>" }
+        if id == 1 || id == 2 { return id == 1 ? "<s>" : "</s>" }
+        return String(decoding: pieces[id], as: UTF8.self).replacingOccurrences(of: " ", with: "▁")
+    }
 
     /// llama2.c's encoder: BOS when asked, a dummy-prefix space (for non-empty text), each UTF-8
     /// character as its own token or as byte tokens (id 3 + byte), then repeatedly the adjacent
     /// pair whose concatenation is in the vocabulary with the highest score is merged (the
-    /// leftmost on ties) until no pair merges.
+    /// leftmost on ties) until no pair merges. The merging runs on a heap (`BPEMergeTable`), not
+    /// llama2.c's quadratic rescan, with the same result.
     public func encode(_ text: String, bos: Bool) -> [Int] {
         var tokens: [Int] = bos ? [1] : []
         let utf8 = Array(text.utf8)
@@ -103,20 +111,9 @@ public struct Llama2CTokenizer: Tokenizer {
             }
             i = end
         }
-        while true {
-            var best: (score: Float, index: Int, id: Int)? = nil
-            var j = 0
-            while j + 1 < tokens.count {
-                if let id = ids[pieces[tokens[j]] + pieces[tokens[j + 1]]], best == nil || scores[id] > best!.score {
-                    best = (scores[id], j, id)
-                }
-                j += 1
-            }
-            guard let merge = best else { break }
-            tokens[merge.index] = merge.id
-            tokens.remove(at: merge.index + 1)
-        }
-        return tokens
+        var symbols = tokens.map(Int32.init)
+        table.apply(&symbols)
+        return symbols.map(Int.init)
     }
 
     /// llama2.c's decoder: BOS and EOS give no text, a piece right after BOS loses its leading
