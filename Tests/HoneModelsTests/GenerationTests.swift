@@ -147,6 +147,10 @@ struct LetterTokenizer: Tokenizer {
     var eos: Int? { 28 }
     func encode(_ text: String, bos: Bool) -> [Int] { text.compactMap { alphabet.firstIndex(of: $0) } }
     func decode(_ ids: [Int]) -> String { String(ids.map { alphabet[$0] }) }
+    var specialTokens: SpecialTokens { SpecialTokens(eos: SpecialToken(id: 28, text: "!")) }
+    func piece(_ id: Int) -> String { String(alphabet[id]) }
+    func ggufMetadata() -> [(key: String, value: GGUFValue)] { [] }
+    func huggingFaceFiles() throws -> [(name: String, bytes: [UInt8])] { [] }
 }
 
 @Suite("generation: streamed text and stop strings")

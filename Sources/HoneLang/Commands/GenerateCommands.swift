@@ -39,7 +39,7 @@ public enum GenerateCommand: Command {
         let handle = try ModelReference.resolve(arguments.optional(model), in: context, range: arguments.range(of: model))
         let tokenizer = try ModelReference.tokenizer(of: handle, in: context)
         let text = arguments[prompt]
-        let ids = tokenizer.encode(text, bos: true)
+        let ids = tokenizer.encode(text, bos: addsBOS(tokenizer, handle))
         do {
             try handle.model.validate(tokens: ids)
         } catch {
@@ -62,7 +62,7 @@ public enum GenerateCommand: Command {
         output.emit("\n", .text)
         var stats = "\(result.newTokens.count) token\(result.newTokens.count == 1 ? "" : "s")"
         if result.generationSeconds > 0 {
-            stats += String(format: ", %.1f tokens/s (prompt: %d tokens in %.1f ms)", result.tokensPerSecond, ids.count, result.promptSeconds * 1e3)
+            stats += String(format: ", %.1f tokens/s (prompt: %d token%@ in %.1f ms)", result.tokensPerSecond, ids.count, ids.count == 1 ? "" : "s", result.promptSeconds * 1e3)
         }
         context.say(stats, .volatile)
         if result.stopReason != .maxTokens { context.say("stopped at \(result.stopReason)") }
@@ -73,6 +73,12 @@ public enum GenerateCommand: Command {
             ("tokens_per_second", .float(result.tokensPerSecond)),
             ("stop_reason", .string(Self.reasonName(result.stopReason))),
         ]))
+    }
+
+    /// Whether prompts start with BOS: when the tokenizer says so, and for Llama-family models
+    /// (llama2.c's tokenizer.bin carries no such flag, and these models were trained with BOS).
+    static func addsBOS(_ tokenizer: any Tokenizer, _ handle: ModelHandle) -> Bool {
+        tokenizer.specialTokens.addBOS || (tokenizer.bos != nil && handle.model.architecture == .llama)
     }
 
     static func reasonName(_ reason: StopReason) -> String {
@@ -89,7 +95,7 @@ public enum GenerateCommand: Command {
 /// `tokenize "TEXT"`: ids and pieces.
 public enum TokenizeCommand: Command {
     static let text = Arg<String>.positional("text", .string, help: "the text to split into tokens")
-    static let bos = Arg<Bool>.option("bos", .bool, default: .bool(true), help: "start with the beginning-of-sequence token, as generate does")
+    static let bos = Arg<Bool>.option("bos", .bool, help: "start with the beginning-of-sequence token (default: when the model's tokenizer adds it, as generate does)")
     static let model = Arg<String>.option("model", .word, help: "whose tokenizer (default: the current model's)")
 
     public static let spec = CommandSpec(
@@ -102,8 +108,8 @@ public enum TokenizeCommand: Command {
     public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
         let handle = try ModelReference.resolve(arguments.optional(model), in: context, range: arguments.range(of: model))
         let tokenizer = try ModelReference.tokenizer(of: handle, in: context)
-        let ids = tokenizer.encode(arguments[text], bos: arguments[bos])
-        let pieces = ids.map { tokenizer.decode([$0]) }
+        let ids = tokenizer.encode(arguments[text], bos: arguments.optional(bos) ?? GenerateCommand.addsBOS(tokenizer, handle))
+        let pieces = ids.map { tokenizer.piece($0) }
         var lines = ["\(ids.count) token\(ids.count == 1 ? "" : "s")"]
         for (id, piece) in zip(ids, pieces) {
             lines.append(String(id).leftPadded(8) + "  " + piece.debugDescription)

@@ -120,7 +120,8 @@ public enum ModelsCommand: Command {
             for handle in workspace.models {
                 let mark = handle.name == workspace.currentModelName ? "*" : " "
                 context.show("\(mark) \(handle.name.padding(toLength: width, withPad: " ", startingAt: 0))  "
-                             + "\(handle.model.architecture.rawValue)  \(ModelHandle.count(handle.model.parameterCount))  \(handle.source)")
+                             + handle.model.architecture.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
+                             + ModelHandle.count(handle.model.parameterCount).leftPadded(8) + "  \(handle.source)")
             }
         }
         return .list(workspace.models.map { .object($0) })

@@ -23,6 +23,7 @@ public struct CommandRegistry: Sendable {
         ShowModelCommand.self,
         GenerateCommand.self,
         TokenizeCommand.self,
+        SaveModelCommand.self,
         UnloadCommand.self,
         ExitCommand.self,
         QuitCommand.self,

@@ -80,8 +80,15 @@ public enum ModelLoader {
         case let type:
             throw CheckpointError(file: configPath, "model_type `\(type)` is not supported; hone implements \(supportedModelTypes.joined(separator: ", "))")
         }
-        return LoadedModel(model: model, tokenizer: nil, format: .huggingFace, path: directory,
-                           notes: ["no tokenizer reader for this directory yet"])
+        let fm = FileManager.default
+        let hasTokenizer = ["tokenizer.json", "vocab.json"].contains { fm.fileExists(atPath: directory + "/" + $0) }
+        guard hasTokenizer else {
+            return LoadedModel(model: model, tokenizer: nil, format: .huggingFace, path: directory,
+                               notes: ["no tokenizer: the directory holds neither tokenizer.json nor vocab.json + merges.txt"])
+        }
+        let tokenizer = try TokenizerLoader.load(directory: directory)
+        try checkVocabulary(tokenizer, model: model, file: directory)
+        return LoadedModel(model: model, tokenizer: tokenizer, format: .huggingFace, path: directory)
     }
 
     /// The `model_type` of `config.json`, refusing a directory without one.
@@ -101,7 +108,21 @@ public enum ModelLoader {
 
     static func loadGGUF(path: String) throws -> LoadedModel {
         let model = try GGUFLlama.load(path: path)
-        return LoadedModel(model: model, tokenizer: nil, format: .gguf, path: path)
+        let reader = try GGUFReader(path: path)
+        guard reader.metadata["tokenizer.ggml.model"] != nil else {
+            return LoadedModel(model: model, tokenizer: nil, format: .gguf, path: path, notes: ["no tokenizer: the GGUF holds no tokenizer.ggml.* metadata"])
+        }
+        let tokenizer = try TokenizerLoader.load(gguf: reader)
+        try checkVocabulary(tokenizer, model: model, file: path)
+        return LoadedModel(model: model, tokenizer: tokenizer, format: .gguf, path: path)
+    }
+
+    /// A tokenizer with more ids than the model has embeddings would produce ids the model cannot run.
+    /// (Fewer is fine: models often pad their vocabulary to a multiple of 64.)
+    static func checkVocabulary(_ tokenizer: any Tokenizer, model: any LanguageModel, file: String) throws {
+        if tokenizer.vocabularySize > model.vocabularySize {
+            throw CheckpointError(file: file, "the tokenizer has \(tokenizer.vocabularySize) tokens but the model only \(model.vocabularySize) embeddings")
+        }
     }
 
     static func loadLlama2C(path: String, tokenizerPath: String?) throws -> LoadedModel {
