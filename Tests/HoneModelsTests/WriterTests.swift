@@ -140,7 +140,7 @@ struct GGUFLlamaTests {
         return reader.metadataKeys.filter { $0.hasPrefix("tokenizer.") }.map { ($0, reader.metadata[$0]!) }
     }
 
-    @Test("stories260K.gguf reads to the published configuration, interleaved and tied, with reference logits")
+    @Test("stories260K.gguf reads to the published configuration, interleaved and tied, with reference logits and greedy tokens")
     func read() throws {
         let model = try GGUFLlama.load(path: Self.gguf)
         let c = model.configuration
@@ -154,8 +154,11 @@ struct GGUFLlamaTests {
             let logits = GradMode.withoutGradients { model.forward(tokens: item.promptIDs) }
             let last = logits.sliced(axis: 0, (item.promptIDs.count - 1)..<item.promptIDs.count).scalars
             worst = max(worst, zip(last, item.lastLogits).map { abs(Double($0) - $1) }.max()!)
+            #expect(greedyTokens(model, item.promptIDs, 20) == item.greedy, "\(item.prompt)")
         }
         #expect(worst <= 1e-4)
+        // llama2.c's own sample: 256 greedy tokens from BOS alone.
+        #expect(greedyTokens(model, [1], 256) == (try Stories260KTests.reference().unconditional))
         print("stories260K.gguf via GGUFLlama: max abs last-position logit error vs reference.json = \(worst)")
     }
 
