@@ -46,6 +46,24 @@ struct GenerationTests {
         }
     }
 
+    @Test("lastPositionOnly gives the last row of the full logits")
+    func lastPositionOnly() throws {
+        let model = try randomLlama()
+        let tokens = [3, 17, 5, 39, 0, 22]
+        let full = GradMode.withoutGradients { model.forward(tokens: tokens) }.scalars
+        let last = GradMode.withoutGradients { model.forward(tokens: tokens, batch: 1, cache: nil, lastPositionOnly: true) }
+        #expect(last.shape == [1, 1, 40])
+        #expect(zip(last.scalars, full.suffix(40)).map { abs($0 - $1) }.max()! < 1e-6)
+    }
+
+    @Test("NaN logits never win, and an infinite one wins outright")
+    func nonFiniteLogits() {
+        var sampler = Sampler(SamplingSettings(temperature: 1, seed: 1))
+        #expect((0..<200).allSatisfy { _ in sampler.next(logits: [.nan, 0, .nan, -1], history: []) != 0 })
+        #expect(sampler.next(logits: [0, .infinity, 3], history: []) == 1)
+        #expect(sampler.next(logits: [-.infinity, -.infinity], history: []) == 0)
+    }
+
     @Test("a batch of sequences gives each sequence's own logits")
     func batchRowsAreIndependent() throws {
         let model = try randomLlama()
@@ -139,14 +157,14 @@ struct GenerationTests {
     }
 }
 
-/// A tokenizer whose token i is the character at index i of `alphabet`.
+/// A tokenizer whose token i is the character at index i of `alphabet` (29 is "\r", 30 "\n").
 struct LetterTokenizer: Tokenizer {
-    let alphabet = Array("abcdefghijklmnopqrstuvwxyz .!")
+    let alphabet: [Character] = Array("abcdefghijklmnopqrstuvwxyz .!") + ["\r", "\n"]
     var vocabularySize: Int { alphabet.count }
     var bos: Int? { nil }
     var eos: Int? { 28 }
     func encode(_ text: String, bos: Bool) -> [Int] { text.compactMap { alphabet.firstIndex(of: $0) } }
-    func decode(_ ids: [Int]) -> String { String(ids.map { alphabet[$0] }) }
+    func decode(_ ids: [Int]) -> String { ids.map { String(alphabet[$0]) }.joined() }
     var specialTokens: SpecialTokens { SpecialTokens(eos: SpecialToken(id: 28, text: "!")) }
     func piece(_ id: Int) -> String { String(alphabet[id]) }
     func ggufMetadata() -> [(key: String, value: GGUFValue)] { [] }
@@ -169,6 +187,16 @@ struct TextStreamTests {
         #expect(stop == "end")
         #expect(shown == "we ")
         #expect(stream.text == "we ")
+    }
+
+    @Test("a token that extends the last character (\\r then \\n) is still shown")
+    func crlfIsShown() {
+        let tokenizer = LetterTokenizer()
+        var stream = TextStream(tokenizer: tokenizer, prompt: [0], stopStrings: [])
+        var shown = ""
+        for id in [7, 8, 29, 30, 0] { shown += stream.append(id)?.0 ?? "" }
+        shown += stream.finish()
+        #expect(shown.unicodeScalars.elementsEqual("hi\r\na".unicodeScalars))
     }
 
     @Test("text that only looks like the start of a stop string is shown once it cannot be one")

@@ -150,10 +150,10 @@ struct Llama2CMalformedTests {
             ([8, 12, 2, 2, 1, 0, 4], "vocab_size is 0"),
             ([8, 12, 2, 3, 1, 16, 4], "does not divide hidden_size"),
             ([8, 12, 2, 2, 3, 16, 4], "does not divide num_attention_heads"),
-            ([1 << 30, Int32.max, Int32.max, 2, 1, 16, 4], "larger than any file"),
-            ([8, 12, 2, 2, 1, 16, Int32.max], "implies a file of"),
-            ([8, 12, 2, 2, 1, Int32.max, 4], "truncated"),
-            ([8, 12, 2, 2, 1, Int32.min, 4], "truncated"),
+            ([1 << 30, Int32.max, Int32.max, 2, 1, 16, 4], "hidden_size is 1073741824, expected a positive number up to"),
+            ([8, 12, 2, 2, 1, 16, Int32.max], "max_position_embeddings is 2147483647"),
+            ([8, 12, 2, 2, 1, Int32.max, 4], "vocab_size is 2147483647"),
+            ([8, 12, 2, 2, 1, Int32.min, 4], "vocab_size is 2147483648"),
         ]
         for (index, (header, fragment)) in cases.enumerated() {
             var bytes = Self.checkpoint()

@@ -363,15 +363,29 @@ struct HuggingFaceWriterTests {
         }
     }
 
+    @Test("a directory holding files that are not a model's is never replaced")
+    func foreignDirectoryRefused() throws {
+        let root = try writerTemporaryDirectory("hf-foreign")
+        try Data("my notes".utf8).write(to: URL(fileURLWithPath: root + "/notes.txt"))
+        let model = try tinyLlama(layout: .interleaved, tied: true)
+        let error = #expect(throws: CheckpointError.self) {
+            try HuggingFaceWriter.write(model: model, tokenizerFiles: Self.tokenizerFiles, to: root)
+        }
+        #expect(error?.description.contains("notes.txt") == true)
+        #expect(try String(contentsOfFile: root + "/notes.txt", encoding: .utf8) == "my notes")
+    }
+
     @Test("the directory is replaced whole; a failed write leaves the old directory and no staging directory")
     func atomicDirectory() throws {
         let root = try writerTemporaryDirectory("hf-atomic")
         let target = root + "/model"
         let model = try tinyLlama(layout: .interleaved, tied: true)
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-        try Data("stale".utf8).write(to: URL(fileURLWithPath: target + "/stale.txt"))
+        // A shard left by an earlier, larger save is part of a model and goes.
+        let stale = target + "/model-00003-of-00003.safetensors"
+        try Data("stale".utf8).write(to: URL(fileURLWithPath: stale))
         try HuggingFaceWriter.write(model: model, tokenizerFiles: Self.tokenizerFiles, to: target)
-        #expect(!FileManager.default.fileExists(atPath: target + "/stale.txt"))
+        #expect(!FileManager.default.fileExists(atPath: stale))
         #expect(try FileManager.default.contentsOfDirectory(atPath: root) == ["model"])
         let before = try FileManager.default.contentsOfDirectory(atPath: target).sorted()
 
@@ -415,7 +429,7 @@ private final class StubModel: LanguageModel {
         ("wte.weight", Tensor(shape: [4, 2], values: [1, 2, 3, 4, 5, 6, 7, 8])),
         ("ln_f.bias", Tensor(shape: [2], values: [0.5, -0.5])),
     ]
-    func forward(tokens: [Int], batch: Int, cache: KVCache?) -> Tensor { Tensor.zeros([batch, tokens.count / batch, 4]) }
+    func forward(tokens: [Int], batch: Int, cache: KVCache?, lastPositionOnly: Bool) -> Tensor { Tensor.zeros([batch, tokens.count / batch, 4]) }
     func huggingFaceConfiguration() -> [String: Any] { ["model_type": "gpt2", "n_embd": 2, "bos_token_id": 0, "eos_token_id": 3] }
 }
 

@@ -79,12 +79,16 @@ public struct GPT2Configuration: Codable, Sendable, Equatable {
     /// The problems with this configuration, empty when it is usable.
     public var problems: [String] {
         var found: [String] = []
+        let limit = LlamaConfiguration.sizeLimit
         let sizes: [(String, Int)] = [
             ("n_embd", embeddingSize), ("n_layer", layerCount), ("n_head", headCount),
-            ("n_positions", positionCount), ("vocab_size", vocabSize), ("n_inner", mlpSize),
+            ("n_positions", positionCount), ("vocab_size", vocabSize), ("n_inner", innerSize ?? 1),
         ]
-        for (name, value) in sizes where value <= 0 {
-            found.append("\(name) is \(value), expected a positive number")
+        for (name, value) in sizes where value <= 0 || value > limit {
+            found.append("\(name) is \(value), expected a positive number up to \(limit)")
+        }
+        if layerCount > LlamaConfiguration.layerLimit {
+            found.append("n_layer is \(layerCount), more than the \(LlamaConfiguration.layerLimit) hone accepts")
         }
         if headCount > 0 && embeddingSize > 0 && embeddingSize % headCount != 0 {
             found.append("n_head \(headCount) does not divide n_embd \(embeddingSize)")
@@ -188,7 +192,7 @@ public final class GPT2Model: LanguageModel {
     private func weight(_ name: String) -> Tensor { weights[name]! }
 
     /// Logits [B, T, vocab]. See `LanguageModel.forward(tokens:batch:cache:)`.
-    public func forward(tokens: [Int], batch: Int, cache: KVCache?) -> Tensor {
+    public func forward(tokens: [Int], batch: Int, cache: KVCache?, lastPositionOnly: Bool) -> Tensor {
         let cfg = configuration
         precondition(batch > 0 && !tokens.isEmpty && tokens.count % batch == 0,
                      "GPT2Model.forward: \(tokens.count) tokens do not form \(batch) sequences")
@@ -199,12 +203,12 @@ public final class GPT2Model: LanguageModel {
         if let cache {
             precondition(cache.batch == batch && cache.layers == cfg.layerCount && cache.keyValueHeads == cfg.headCount
                          && cache.headDim == cfg.headDim, "GPT2Model.forward: the cache does not fit this model and batch")
-            return GradMode.withoutGradients { run(tokens: tokens, batch: batch, time: t, start: start, cache: cache) }
+            return GradMode.withoutGradients { run(tokens: tokens, batch: batch, time: t, start: start, cache: cache, lastPositionOnly: lastPositionOnly) }
         }
-        return run(tokens: tokens, batch: batch, time: t, start: 0, cache: nil)
+        return run(tokens: tokens, batch: batch, time: t, start: 0, cache: nil, lastPositionOnly: lastPositionOnly)
     }
 
-    private func run(tokens: [Int], batch b: Int, time t: Int, start: Int, cache: KVCache?) -> Tensor {
+    private func run(tokens: [Int], batch b: Int, time t: Int, start: Int, cache: KVCache?, lastPositionOnly: Bool) -> Tensor {
         let cfg = configuration
         let (c, h, d, eps) = (cfg.embeddingSize, cfg.headCount, cfg.headDim, cfg.layerNormEpsilon)
         let positions = Tensor.embedding(weight("transformer.wpe.weight"), indices: Array(start..<(start + t)), shape: [1, t])
@@ -227,6 +231,7 @@ public final class GPT2Model: LanguageModel {
             x = x + (hidden.matmul(weight(p + "mlp.c_proj.weight")) + weight(p + "mlp.c_proj.bias"))
         }
         cache?.advance(by: t)
+        if lastPositionOnly && t > 1 { x = x.sliced(axis: 1, (t - 1)..<t).contiguous() }
         let final = x.layerNorm(weight: weight("transformer.ln_f.weight"), bias: weight("transformer.ln_f.bias"), eps: eps)
         let head = cfg.tieWordEmbeddings ? weight("transformer.wte.weight") : weight("lm_head.weight")
         return final.matmul(head.transposed())

@@ -27,7 +27,10 @@ public protocol LanguageModel: AnyObject {
     /// the positions are `cache.length ..< cache.length + T`; the keys and values of these
     /// positions are appended to it (inference only). Token ids must be in 0..<vocabularySize
     /// and positions below `contextLength`; callers validate (`validate(tokens:start:)`).
-    func forward(tokens: [Int], batch: Int, cache: KVCache?) -> Tensor
+    /// With `lastPositionOnly` the logits are [B, 1, vocab], for the last position only: a
+    /// prompt's prefill needs no more, and all positions of a long prompt over a large
+    /// vocabulary would take gigabytes.
+    func forward(tokens: [Int], batch: Int, cache: KVCache?, lastPositionOnly: Bool) -> Tensor
     /// The `config.json` this model is saved with, as a JSON object.
     func huggingFaceConfiguration() -> [String: Any]
 }
@@ -50,6 +53,11 @@ public enum ModelInputError: Error, Equatable, CustomStringConvertible, Sendable
 }
 
 extension LanguageModel {
+    /// Logits [B, T, vocab] at every position.
+    public func forward(tokens: [Int], batch: Int, cache: KVCache?) -> Tensor {
+        forward(tokens: tokens, batch: batch, cache: cache, lastPositionOnly: false)
+    }
+
     /// The number of weights (a tied embedding counted once).
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.tensor.count } }
 

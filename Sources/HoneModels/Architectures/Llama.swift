@@ -141,7 +141,12 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
             "tie_word_embeddings": cfg.tieWordEmbeddings,
             "torch_dtype": "float32",
         ]
-        if cfg.modelType != "qwen2" {
+        if cfg.modelType != "qwen2" && cfg.queryKeyValueBias && !cfg.outputBias {
+            // Biases on q/k/v only (a GGUF of a Qwen2 model says `llama`): that is Qwen2 exactly.
+            json["model_type"] = "qwen2"
+            json["architectures"] = ["Qwen2ForCausalLM"]
+            json["use_sliding_window"] = false
+        } else if cfg.modelType != "qwen2" {
             json["attention_bias"] = cfg.outputBias
             json["mlp_bias"] = false
         }
@@ -149,6 +154,11 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         if let eos = cfg.eosTokenID { json["eos_token_id"] = eos }
         return json
     }
+
+    /// Bounds on every size (2^24) and on the layer count: far above any real model, low enough
+    /// that no product of sizes overflows and a lying file cannot make hone build a huge table.
+    public static let sizeLimit = 1 << 24
+    public static let layerLimit = 4096
 
     public var queryDim: Int { numAttentionHeads * headDim }
     public var kvDim: Int { numKeyValueHeads * headDim }
@@ -158,12 +168,18 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
         var found: [String] = []
         let sizes: [(String, Int)] = [
             ("hidden_size", hiddenSize), ("intermediate_size", intermediateSize),
-            ("num_hidden_layers", numHiddenLayers), ("num_attention_heads", numAttentionHeads),
+            ("num_attention_heads", numAttentionHeads),
             ("num_key_value_heads", numKeyValueHeads), ("vocab_size", vocabSize),
             ("max_position_embeddings", maxPositionEmbeddings), ("head_dim", headDim),
         ]
-        for (name, value) in sizes where value <= 0 {
-            found.append("\(name) is \(value), expected a positive number")
+        for (name, value) in sizes where value <= 0 || value > LlamaConfiguration.sizeLimit {
+            found.append("\(name) is \(value), expected a positive number up to \(LlamaConfiguration.sizeLimit)")
+        }
+        if numHiddenLayers <= 0 || numHiddenLayers > LlamaConfiguration.layerLimit {
+            found.append("num_hidden_layers is \(numHiddenLayers), expected a positive number up to \(LlamaConfiguration.layerLimit)")
+        }
+        if outputBias && !queryKeyValueBias {
+            found.append("the output projection has a bias but q/k/v have none; no Hugging Face Llama-family model is built so")
         }
         if found.isEmpty {
             if headDim % 2 != 0 {
@@ -274,7 +290,11 @@ public final class LlamaModel: LanguageModel {
         return bias ? y + weight(name + ".bias") : y
     }
 
-    public func forward(tokens: [Int], batch: Int, cache: KVCache?) -> Tensor {
+    public func forward(tokens: [Int], batch: Int, cache: KVCache?, lastPositionOnly: Bool) -> Tensor {
+        // The cache holds no graph: a cached forward is inference.
+        if cache != nil && GradMode.isEnabled {
+            return GradMode.withoutGradients { forward(tokens: tokens, batch: batch, cache: cache, lastPositionOnly: lastPositionOnly) }
+        }
         let cfg = configuration
         precondition(batch > 0 && !tokens.isEmpty && tokens.count % batch == 0, "LlamaModel.forward: \(tokens.count) tokens do not make \(batch) rows")
         let t = tokens.count / batch
@@ -304,6 +324,7 @@ public final class LlamaModel: LanguageModel {
             x = x + linear(gated, p + "mlp.down_proj")
         }
         cache?.advance(by: t)
+        if lastPositionOnly && t > 1 { x = x.sliced(axis: 1, (t - 1)..<t).contiguous() }
         let h = x.rmsNorm(weight: weight("model.norm.weight"), eps: cfg.rmsNormEps)
         let head = cfg.tieWordEmbeddings ? weight("model.embed_tokens.weight") : weight("lm_head.weight")
         return h.matmul(head.transposed())

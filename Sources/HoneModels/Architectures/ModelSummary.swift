@@ -40,24 +40,29 @@ public struct ModelSummary: Sendable {
         }
         parts = ["embeddings", "attention", "MLP", "norms", "output head"].map { ($0, counts[$0]!) }
         total = model.parameterCount
-        let t = min(sequenceLength, model.contextLength)
-        let kvCache = 2 * model.layerCount * model.keyValueHeads * model.headDim * model.contextLength * 4
+        // In Double: a lying configuration may hold sizes whose products overflow Int.
+        let t = Double(min(sequenceLength, model.contextLength))
+        let (layers, hidden, vocab) = (Double(model.layerCount), Double(model.hiddenSize), Double(model.vocabularySize))
+        let kvCache = 2 * layers * Double(model.keyValueHeads) * Double(model.headDim) * Double(model.contextLength) * 4
         // Saved activations per token for backward, in floats: about a dozen hidden-size vectors
         // and four MLP-width ones per layer, the attention probabilities, and the logits twice.
-        let mlpWidth = max(model.hiddenSize * 4, (model.parameters.first { $0.name.contains("up_proj") || $0.name.contains("c_fc.weight") }?.tensor.count ?? 0) / max(1, model.hiddenSize))
-        let perToken = model.layerCount * (12 * model.hiddenSize + 4 * mlpWidth + model.attentionHeads * t) + 2 * model.vocabularySize
+        let mlpTensor = model.parameters.first { $0.name.contains("up_proj") || $0.name.contains("c_fc.weight") }?.tensor.count ?? 0
+        let mlpWidth = max(hidden * 4, Double(mlpTensor) / max(1, hidden))
+        let perToken = layers * (12 * hidden + 4 * mlpWidth + Double(model.attentionHeads) * t) + 2 * vocab
         let activations = perToken * t * 4
-        let lora = Self.loraParameters(model, rank: loraRank)
-        let weights = total * 4
-        let quantized = quantizable / 2 + quantizable / 64 * 4  // 4-bit values + a float scale per 64
+        let lora = Double(Self.loraParameters(model, rank: loraRank))
+        let totalParameters = Double(total)
+        let weights = totalParameters * 4
+        let quantized = Double(quantizable) * (0.5 + 4.0 / 64)  // 4-bit values + a float scale per 64
+        func bytes(_ value: Double) -> Int { Int(min(value, 9e18)) }
         estimates = [
-            MemoryEstimate(method: "inference", bytes: weights + kvCache,
+            MemoryEstimate(method: "inference", bytes: bytes(weights + kvCache),
                            explanation: "float32 weights + a KV cache for \(model.contextLength) positions"),
-            MemoryEstimate(method: "full fine-tuning", bytes: total * 16 + activations,
+            MemoryEstimate(method: "full fine-tuning", bytes: bytes(totalParameters * 16 + activations),
                            explanation: "weights, gradients and AdamW's two moments (16 bytes a parameter) + activations for 1 × \(t) tokens"),
-            MemoryEstimate(method: "LoRA r=\(loraRank)", bytes: weights + lora * 16 + activations,
-                           explanation: "frozen weights + \(lora) trainable parameters on q/v with gradients and moments + activations"),
-            MemoryEstimate(method: "QLoRA r=\(loraRank)", bytes: weights - quantizable * 4 + quantized + lora * 16 + activations,
+            MemoryEstimate(method: "LoRA r=\(loraRank)", bytes: bytes(weights + lora * 16 + activations),
+                           explanation: "frozen weights + \(Int(lora)) trainable parameters on q/v with gradients and moments + activations"),
+            MemoryEstimate(method: "QLoRA r=\(loraRank)", bytes: bytes(weights - Double(quantizable) * 4 + quantized + lora * 16 + activations),
                            explanation: "4-bit block linear weights (scale per 64) + float embeddings and norms + LoRA + activations"),
         ]
     }

@@ -124,6 +124,18 @@ public enum HuggingFaceWriter {
 
     // MARK: - Files
 
+    /// The entries of an existing directory that a saved model would not hold: replacing the
+    /// directory would delete them, so `replaceDirectory` refuses (a typo such as `save model .`
+    /// must not delete a project).
+    static func foreignEntries(in directory: String) throws -> [String] {
+        let modelFiles: Set<String> = ["config.json", "generation_config.json", "model.safetensors", "model.safetensors.index.json",
+                                       "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json",
+                                       "merges.txt", "tokenizer.model", "added_tokens.json", "README.md", ".gitattributes"]
+        return try FileManager.default.contentsOfDirectory(atPath: directory).filter { name in
+            !modelFiles.contains(name) && !(name.hasPrefix("model-") && name.hasSuffix(".safetensors"))
+        }.sorted()
+    }
+
     static func write(_ bytes: [UInt8], to path: String) throws {
         try AtomicFile.write(bytes, to: path)
     }
@@ -143,6 +155,10 @@ public enum HuggingFaceWriter {
         let exists = fm.fileExists(atPath: target, isDirectory: &isDirectory)
         if exists && !isDirectory.boolValue {
             throw CheckpointError(file: directory, "exists and is not a directory; hone does not replace it with a model directory")
+        }
+        if exists, let foreign = try foreignEntries(in: target).first {
+            throw CheckpointError(file: directory, "exists and holds `\(foreign)`, which is not part of a saved model; "
+                                  + "hone replaces only an empty directory or one holding a model. Choose a new directory")
         }
         let base = (parent.isEmpty ? "." : parent)
         if !fm.fileExists(atPath: base) {

@@ -80,10 +80,9 @@ public enum Generator {
                 if isCancelled() { reason = .interrupted; break }
                 if newTokens.count >= settings.maxNewTokens { reason = .maxTokens; break }
                 if cache.length + input.count > cache.capacity { reason = .contextFull; break }
-                let logits = model.forward(tokens: input, batch: 1, cache: cache)
-                let v = model.vocabularySize
+                let logits = model.forward(tokens: input, batch: 1, cache: cache, lastPositionOnly: true).contiguous()
                 let last = withExtendedLifetime(logits) {
-                    Array(UnsafeBufferPointer(start: logits.contiguous().pointer + (input.count - 1) * v, count: v))
+                    Array(UnsafeBufferPointer(start: logits.pointer, count: model.vocabularySize))
                 }
                 if newTokens.isEmpty {
                     promptSeconds = Self.seconds(clock.now - promptStart)
@@ -114,7 +113,9 @@ public enum Generator {
 
 /// The generated text as tokens arrive: decoded together with the prompt (so a tokenizer's
 /// rules about leading spaces apply as they would to the whole text), held back while it ends in
-/// an incomplete UTF-8 character or in what may be the start of a stop string.
+/// an incomplete UTF-8 character or in what may be the start of a stop string. Positions count
+/// Unicode scalars, not Characters: a token that extends the last Character ("\r" then "\n",
+/// a combining accent, an emoji sequence) must still be shown.
 struct TextStream {
     let tokenizer: (any Tokenizer)?
     let prompt: [Int]
@@ -123,7 +124,7 @@ struct TextStream {
     private var tokens: [Int] = []
     /// The text so far (up to a stop string once one is found).
     private(set) var text = ""
-    /// How much of `text` has been handed out.
+    /// How many scalars of `text` have been handed out.
     private var emitted = 0
 
     init(tokenizer: (any Tokenizer)?, prompt: [Int], stopStrings: [String]) {
@@ -136,25 +137,27 @@ struct TextStream {
     private func decoded() -> String {
         guard let tokenizer else { return "" }
         let full = tokenizer.decode(prompt + tokens)
-        return full.hasPrefix(promptText) ? String(full.dropFirst(promptText.count)) : tokenizer.decode(tokens)
+        return full.hasPrefix(promptText) ? String(full.unicodeScalars.dropFirst(promptText.unicodeScalars.count)) : tokenizer.decode(tokens)
     }
 
     /// Adds a token; returns the text that may now be shown, and the stop string when one appeared.
     mutating func append(_ token: Int) -> (String, String?)? {
         tokens.append(token)
         text = decoded()
+        let scalars = Array(text.unicodeScalars)
         for stop in stopStrings {
             if let range = text.range(of: stop) {
                 text = String(text[..<range.lowerBound])
-                return (take(upTo: text.count), stop)
+                return (take(upTo: text.unicodeScalars.count), stop)
             }
         }
-        var safe = text.count
-        if text.last == "\u{FFFD}" { safe -= 1 }
+        var safe = scalars.count
+        if scalars.last == "\u{FFFD}" { safe -= 1 }
         for stop in stopStrings {
-            for length in stride(from: min(stop.count - 1, text.count), through: 1, by: -1)
-            where text.hasSuffix(stop.prefix(length)) {
-                safe = min(safe, text.count - length)
+            let stopScalars = Array(stop.unicodeScalars)
+            for length in stride(from: min(stopScalars.count - 1, scalars.count), through: 1, by: -1)
+            where scalars.suffix(length).elementsEqual(stopScalars.prefix(length)) {
+                safe = min(safe, scalars.count - length)
                 break
             }
         }
@@ -162,12 +165,13 @@ struct TextStream {
     }
 
     /// The text not yet handed out.
-    mutating func finish() -> String { take(upTo: text.count) }
+    mutating func finish() -> String { take(upTo: text.unicodeScalars.count) }
 
     private mutating func take(upTo end: Int) -> String {
         guard end > emitted else { return "" }
-        let piece = String(text.dropFirst(emitted).prefix(end - emitted))
+        var piece = String.UnicodeScalarView()
+        piece.append(contentsOf: text.unicodeScalars.dropFirst(emitted).prefix(end - emitted))
         emitted = end
-        return piece
+        return String(piece)
     }
 }

@@ -50,7 +50,8 @@ public struct Sampler: Sendable {
 
     /// The next token for `logits` (one position, vocabulary-sized) after the sequence `history`.
     public mutating func next(logits: [Float], history: [Int]) -> Int {
-        var logits = logits
+        // NaN (a broken model) never wins; +inf wins outright (greedy among the infinite ones).
+        var logits = logits.map { $0.isNaN ? -Float.infinity : $0 }
         if settings.repetitionPenalty != 1 {
             for id in Set(history) where id >= 0 && id < logits.count {
                 logits[id] = logits[id] > 0 ? logits[id] / settings.repetitionPenalty : logits[id] * settings.repetitionPenalty
@@ -63,6 +64,7 @@ public struct Sampler: Sendable {
         order.sort { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }
         if k < order.count { order.removeSubrange(k...) }
         let top = logits[order[0]]
+        if !top.isFinite { return order[0] }
         var weights = order.map { Double((logits[$0] - top) / settings.temperature) }.map { exp($0) }
         let total = weights.reduce(0, +)
         for i in weights.indices { weights[i] /= total }

@@ -86,9 +86,16 @@ public enum ModelLoader {
             return LoadedModel(model: model, tokenizer: nil, format: .huggingFace, path: directory,
                                notes: ["no tokenizer: the directory holds neither tokenizer.json nor vocab.json + merges.txt"])
         }
-        let tokenizer = try TokenizerLoader.load(directory: directory)
-        try checkVocabulary(tokenizer, model: model, file: directory)
-        return LoadedModel(model: model, tokenizer: tokenizer, format: .huggingFace, path: directory)
+        // The weights are usable without a tokenizer (token ids still work), so a tokenizer hone
+        // cannot read is a note, not a failed load.
+        do {
+            let tokenizer = try TokenizerLoader.load(directory: directory)
+            try checkVocabulary(tokenizer, model: model, file: directory)
+            return LoadedModel(model: model, tokenizer: tokenizer, format: .huggingFace, path: directory)
+        } catch {
+            return LoadedModel(model: model, tokenizer: nil, format: .huggingFace, path: directory,
+                               notes: ["no tokenizer: \(error)"])
+        }
     }
 
     /// The `model_type` of `config.json`, refusing a directory without one.
@@ -112,9 +119,13 @@ public enum ModelLoader {
         guard reader.metadata["tokenizer.ggml.model"] != nil else {
             return LoadedModel(model: model, tokenizer: nil, format: .gguf, path: path, notes: ["no tokenizer: the GGUF holds no tokenizer.ggml.* metadata"])
         }
-        let tokenizer = try TokenizerLoader.load(gguf: reader)
-        try checkVocabulary(tokenizer, model: model, file: path)
-        return LoadedModel(model: model, tokenizer: tokenizer, format: .gguf, path: path)
+        do {
+            let tokenizer = try TokenizerLoader.load(gguf: reader)
+            try checkVocabulary(tokenizer, model: model, file: path)
+            return LoadedModel(model: model, tokenizer: tokenizer, format: .gguf, path: path)
+        } catch {
+            return LoadedModel(model: model, tokenizer: nil, format: .gguf, path: path, notes: ["no tokenizer: \(error)"])
+        }
     }
 
     /// A tokenizer with more ids than the model has embeddings would produce ids the model cannot run.

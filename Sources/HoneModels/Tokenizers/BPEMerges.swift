@@ -34,6 +34,8 @@ struct BPEMergeTable: Sendable {
     static func byScore(pieces: [[UInt8]], scores: [Float], mergeable: (Int) -> Bool = { _ in true }) -> BPEMergeTable {
         var ids: [[UInt8]: Int32] = [:]
         for (id, piece) in pieces.enumerated() where ids[piece] == nil { ids[piece] = Int32(id) }
+        // A NaN score (a corrupt file) ranks last: NaN never equals itself, so it could not be looked up.
+        let scores = scores.map { $0.isNaN ? -Float.infinity : $0 }
         let distinct = Array(Set(scores)).sorted(by: >)
         var rankOf: [Float: Int32] = [:]
         for (rank, score) in distinct.enumerated() { rankOf[score] = Int32(rank) }

@@ -65,6 +65,9 @@ public struct SentencePieceTokenizer: Tokenizer {
         guard scores.count == pieces.count, types.count == pieces.count else {
             throw TokenizerError(file: source, "\(pieces.count) tokens but \(scores.count) scores and \(types.count) token types; expected one of each per token")
         }
+        if let id = scores.firstIndex(where: { $0.isNaN }) {
+            throw TokenizerError(file: source, tokenID: id, "the score is NaN; expected a number (a higher score merges first)")
+        }
         for token in [specialTokens.bos, specialTokens.eos, specialTokens.pad, specialTokens.unk].compactMap({ $0 }) + specialTokens.others
         where !(0..<pieces.count).contains(token.id) {
             throw TokenizerError(file: source, tokenID: token.id, "special token `\(token.text)` has id \(token.id), outside the vocabulary 0..<\(pieces.count)")
