@@ -112,7 +112,7 @@ public enum TokenizeCommand: Command {
         let pieces = ids.map { tokenizer.piece($0) }
         var lines = ["\(ids.count) token\(ids.count == 1 ? "" : "s")"]
         for (id, piece) in zip(ids, pieces) {
-            lines.append(String(id).leftPadded(8) + "  " + piece.debugDescription)
+            lines.append(String(id).leftPadded(to: 8) + "  " + piece.debugDescription)
         }
         context.show(lines.joined(separator: "\n"))
         return .record(Record("tokens", [("ids", .list(ids.map(Value.int))), ("pieces", .list(pieces.map(Value.string)))]))

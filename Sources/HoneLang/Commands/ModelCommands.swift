@@ -87,8 +87,7 @@ public enum LoadModelCommand: Command {
         context.session.workspace.add(handle)
         if arguments.contains(name) { context.session.setVariable(handleName, .object(handle)) }
         let m = loaded.model
-        let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = (ContinuousClock.now - start).secondsValue
         context.say("loaded \(handleName): \(m.architecture.rawValue), \(ModelHandle.count(m.parameterCount)) parameters "
                     + "(\(m.layerCount) layers, hidden \(m.hiddenSize), \(m.attentionHeads) heads / \(m.keyValueHeads) kv, "
                     + "vocab \(m.vocabularySize), context \(m.contextLength)) from \(loaded.format.rawValue)")
@@ -121,7 +120,7 @@ public enum ModelsCommand: Command {
                 let mark = handle.name == workspace.currentModelName ? "*" : " "
                 context.show("\(mark) \(handle.name.padding(toLength: width, withPad: " ", startingAt: 0))  "
                              + handle.model.architecture.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
-                             + ModelHandle.count(handle.model.parameterCount).leftPadded(8) + "  \(handle.source)")
+                             + ModelHandle.count(handle.model.parameterCount).leftPadded(to: 8) + "  \(handle.source)")
             }
         }
         return .list(workspace.models.map { .object($0) })
@@ -189,7 +188,7 @@ public enum ShowModelCommand: Command {
                      "  parameters     \(formatted(summary.total)) (\(ModelHandle.count(summary.total)))"]
         for (part, count) in summary.parts where count > 0 {
             let share = Double(count) / Double(max(1, summary.total)) * 100
-            lines.append("    \(part.padding(toLength: 12, withPad: " ", startingAt: 0)) \(formatted(count).leftPadded(12))  \(String(format: "%5.1f%%", share))")
+            lines.append("    \(part.padding(toLength: 12, withPad: " ", startingAt: 0)) \(formatted(count).leftPadded(to: 12))  \(String(format: "%5.1f%%", share))")
         }
         if let tokenizer = handle.tokenizer {
             lines.append("  tokenizer      \(tokenizer.vocabularySize) tokens" + (tokenizer.bos.map { ", bos \($0)" } ?? "") + (tokenizer.eos.map { ", eos \($0)" } ?? ""))
@@ -198,7 +197,7 @@ public enum ShowModelCommand: Command {
         }
         lines.append("  memory (estimates)")
         for estimate in summary.estimates {
-            lines.append("    \(estimate.method.padding(toLength: 17, withPad: " ", startingAt: 0)) \(ModelHandle.bytes(estimate.bytes).leftPadded(10))  \(estimate.explanation)")
+            lines.append("    \(estimate.method.padding(toLength: 17, withPad: " ", startingAt: 0)) \(ModelHandle.bytes(estimate.bytes).leftPadded(to: 10))  \(estimate.explanation)")
         }
         context.show(lines.joined(separator: "\n"))
         return .object(handle)
@@ -215,6 +214,3 @@ public enum ShowModelCommand: Command {
     }
 }
 
-extension String {
-    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
-}

@@ -59,8 +59,7 @@ public enum SaveModelCommand: Command {
             try HuggingFaceWriter.write(model: handle.model, tokenizerFiles: files, to: target, dtype: type)
             if handle.tokenizer == nil { context.say("note: `\(handle.name)` has no tokenizer; only the model files were written") }
         }
-        let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = (ContinuousClock.now - start).secondsValue
         context.say("saved \(handle.name) to \(arguments[path]) (\(chosen == "gguf" ? "GGUF" : "Hugging Face directory"), \(storage))")
         context.say(String(format: "save time: %.2f s", seconds), .volatile)
         return .string(target)

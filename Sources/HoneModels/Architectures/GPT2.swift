@@ -250,8 +250,7 @@ public final class GPT2Model: LanguageModel {
             "n_positions": cfg.positionCount,
             "vocab_size": cfg.vocabSize,
             "n_inner": cfg.innerSize.map { $0 as Any } ?? NSNull(),
-            // Through the shortest decimal, so that 1e-5 is written 1e-05, not 1.0000000000000001e-05.
-            "layer_norm_epsilon": Double("\(cfg.layerNormEpsilon)") ?? Double(cfg.layerNormEpsilon),
+            "layer_norm_epsilon": cfg.layerNormEpsilon.shortestDouble,
             "activation_function": cfg.activationFunction,
             "tie_word_embeddings": cfg.tieWordEmbeddings,
             "scale_attn_weights": true,

@@ -135,8 +135,8 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
             "head_dim": cfg.headDim,
             "vocab_size": cfg.vocabSize,
             "max_position_embeddings": cfg.maxPositionEmbeddings,
-            "rms_norm_eps": LlamaModel.decimal(cfg.rmsNormEps),
-            "rope_theta": LlamaModel.decimal(cfg.ropeTheta),
+            "rms_norm_eps": cfg.rmsNormEps.shortestDouble,
+            "rope_theta": cfg.ropeTheta.shortestDouble,
             "hidden_act": "silu",
             "tie_word_embeddings": cfg.tieWordEmbeddings,
             "torch_dtype": "float32",
@@ -333,7 +333,4 @@ public final class LlamaModel: LanguageModel {
     /// `config.json` for this model; q/k are saved in the half-rotation layout whatever this
     /// model holds, so the file always describes a Hugging Face checkpoint.
     public func huggingFaceConfiguration() -> [String: Any] { configuration.huggingFaceConfiguration() }
-
-    /// The shortest decimal that reads back as `value` (1e-05, not 9.99999974737875e-06).
-    static func decimal(_ value: Float) -> Double { Double("\(value)") ?? Double(value) }
 }

@@ -110,8 +110,6 @@ public enum HuggingFaceWriter {
         return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]) + Data([0x0A])
     }
 
-    /// The Double whose decimal text is the Float's shortest (1e-05, not 9.999999747378752e-06).
-    static func shortest(_ value: Float) -> Double { Double("\(value)") ?? Double(value) }
 
     /// `generation_config.json` carrying the config's bos/eos ids, as `GenerationConfig.from_model_config` does.
     static func defaultGenerationConfiguration(configJSON: Data) throws -> Data {
