@@ -157,20 +157,7 @@ public final class GPT2Model: LanguageModel {
             }
             weights["lm_head.weight"] = nil
         }
-        let expected = configuration.parameterShapes
-        for (name, shape) in expected {
-            guard let tensor = weights[name] else {
-                throw CheckpointError(file: file, tensor: name, "missing, expected a tensor of shape \(shape)")
-            }
-            guard tensor.shape == shape else {
-                throw CheckpointError(file: file, tensor: name, "has shape \(tensor.shape), expected \(shape)")
-            }
-            if tensor.dtype != .float32 { weights[name] = tensor.converted(to: .float32) }
-        }
-        let known = Set(expected.map(\.name))
-        if let extra = weights.keys.filter({ !known.contains($0) }).sorted().first {
-            throw CheckpointError(file: file, tensor: extra, "is not a weight of this GPT-2 configuration")
-        }
+        weights = try CheckpointWeights.checked(weights, expected: configuration.parameterShapes, file: file, architecture: "GPT-2")
         self.configuration = configuration
         self.weights = weights
     }

@@ -71,24 +71,9 @@ extension HuggingFaceDirectory {
     /// The GPT-2 configuration of `config.json` at `configPath`, refusing other architectures and
     /// any feature hone does not implement, by name.
     public static func gpt2Configuration(configPath: String) throws -> GPT2Configuration {
-        guard let data = FileManager.default.contents(atPath: configPath) else {
-            throw CheckpointError(file: configPath, "cannot be read (a Hugging Face model directory needs config.json)")
-        }
-        guard let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw CheckpointError(file: configPath, "is not a JSON object")
-        }
-        let supported = "supported: model_type \(supportedGPT2ModelTypes.joined(separator: ", ")) (architectures \(supportedGPT2Architectures.joined(separator: ", ")))"
-        guard let modelType = json["model_type"] as? String else {
-            throw CheckpointError(file: configPath, "has no `model_type`; \(supported)")
-        }
-        guard supportedGPT2ModelTypes.contains(modelType) else {
-            throw CheckpointError(file: configPath, "model_type `\(modelType)` is not supported by the GPT-2 loader; \(supported)")
-        }
-        if let architectures = json["architectures"] as? [Any] {
-            for case let architecture as String in architectures where !supportedGPT2Architectures.contains(architecture) {
-                throw CheckpointError(file: configPath, "architecture `\(architecture)` is not supported; \(supported)")
-            }
-        }
+        let json = try configObject(configPath: configPath, modelTypes: supportedGPT2ModelTypes,
+                                    architectures: supportedGPT2Architectures, loader: "GPT-2")
+        let data = try JSONSerialization.data(withJSONObject: json)
         var refused: [String] = []
         func flag(_ key: String, is value: Bool, _ why: String) {
             if let set = json[key] as? Bool, set == value { refused.append("`\(key)` is \(value); \(why)") }

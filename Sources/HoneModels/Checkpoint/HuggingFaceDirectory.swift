@@ -112,24 +112,9 @@ public enum HuggingFaceDirectory {
     /// The Llama configuration of `config.json` at `configPath`, refusing other architectures and
     /// any feature hone does not implement, by name.
     public static func llamaConfiguration(configPath: String) throws -> LlamaConfiguration {
-        guard let data = FileManager.default.contents(atPath: configPath) else {
-            throw CheckpointError(file: configPath, "cannot be read (a Hugging Face model directory needs config.json)")
-        }
-        guard let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw CheckpointError(file: configPath, "is not a JSON object")
-        }
-        let supported = "supported: model_type \(supportedLlamaModelTypes.joined(separator: ", ")) (architectures \(supportedLlamaArchitectures.joined(separator: ", ")))"
-        guard let modelType = json["model_type"] as? String else {
-            throw CheckpointError(file: configPath, "has no `model_type`; \(supported)")
-        }
-        guard supportedLlamaModelTypes.contains(modelType) else {
-            throw CheckpointError(file: configPath, "model_type `\(modelType)` is not supported by the Llama loader; \(supported)")
-        }
-        if let architectures = json["architectures"] as? [Any] {
-            for case let architecture as String in architectures where !supportedLlamaArchitectures.contains(architecture) {
-                throw CheckpointError(file: configPath, "architecture `\(architecture)` is not supported; \(supported)")
-            }
-        }
+        let json = try configObject(configPath: configPath, modelTypes: supportedLlamaModelTypes,
+                                    architectures: supportedLlamaArchitectures, loader: "Llama")
+        let data = try JSONSerialization.data(withJSONObject: json)
         func isSet(_ key: String) -> Bool {
             guard let value = json[key] else { return false }
             return !(value is NSNull)
@@ -164,6 +149,30 @@ public enum HuggingFaceDirectory {
         configuration.rotaryLayout = .halfRotation
         try configuration.validate(file: configPath)
         return configuration
+    }
+
+    /// The JSON object of `config.json`, once its `model_type` and `architectures` are ones the
+    /// `loader` implements; otherwise an error naming them and what is supported.
+    static func configObject(configPath: String, modelTypes: [String], architectures: [String], loader: String) throws -> [String: Any] {
+        guard let data = FileManager.default.contents(atPath: configPath) else {
+            throw CheckpointError(file: configPath, "cannot be read (a Hugging Face model directory needs config.json)")
+        }
+        guard let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw CheckpointError(file: configPath, "is not a JSON object")
+        }
+        let supported = "supported: model_type \(modelTypes.joined(separator: ", ")) (architectures \(architectures.joined(separator: ", ")))"
+        guard let modelType = json["model_type"] as? String else {
+            throw CheckpointError(file: configPath, "has no `model_type`; \(supported)")
+        }
+        guard modelTypes.contains(modelType) else {
+            throw CheckpointError(file: configPath, "model_type `\(modelType)` is not supported by the \(loader) loader; \(supported)")
+        }
+        if let listed = json["architectures"] as? [Any] {
+            for case let architecture as String in listed where !architectures.contains(architecture) {
+                throw CheckpointError(file: configPath, "architecture `\(architecture)` is not supported; \(supported)")
+            }
+        }
+        return json
     }
 
     static func describe(_ value: Any) -> String {

@@ -28,7 +28,7 @@ indirect enum JSONValue {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
-        case .string(let s): Self.writeString(s, to: &out)
+        case .string(let s): JSONText.appendString(s, to: &out)
         case .array(let items):
             if items.isEmpty { out += "[]"; return }
             out += "["
@@ -42,7 +42,7 @@ indirect enum JSONValue {
             out += "{"
             for (n, (key, value)) in members.enumerated() {
                 out += n == 0 ? pad : "," + (pretty ? pad : " ")
-                Self.writeString(key, to: &out)
+                JSONText.appendString(key, to: &out)
                 out += ": "
                 value.write(to: &out, depth: depth + 1, indent: indent, levels: levels)
             }
@@ -50,22 +50,6 @@ indirect enum JSONValue {
         }
     }
 
-    private static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
-    }
 
     var bytes: [UInt8] { Array(serialized().utf8) }
 }
