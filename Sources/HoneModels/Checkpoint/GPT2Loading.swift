@@ -94,16 +94,7 @@ extension HuggingFaceDirectory {
             throw CheckpointError(file: configPath, "uses features hone does not implement (refused rather than ignored): " + refused.joined(separator: "; "))
         }
         let configuration: GPT2Configuration
-        do {
-            configuration = try JSONDecoder().decode(GPT2Configuration.self, from: data)
-        } catch let DecodingError.keyNotFound(key, _) {
-            throw CheckpointError(file: configPath, "has no `\(key.stringValue)`, which a GPT-2 configuration needs")
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
-            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw CheckpointError(file: configPath, "`\(key)` has the wrong type: \(context.debugDescription)")
-        } catch {
-            throw CheckpointError(file: configPath, "cannot be decoded as a GPT-2 configuration: \(error)")
-        }
+        configuration = try decodeConfiguration(GPT2Configuration.self, from: data, configPath: configPath, kind: "GPT-2")
         try configuration.validate(file: configPath)
         return configuration
     }

@@ -136,16 +136,7 @@ public enum HuggingFaceDirectory {
             throw CheckpointError(file: configPath, "uses features hone does not implement (refused rather than ignored): " + refused.joined(separator: "; "))
         }
         var configuration: LlamaConfiguration
-        do {
-            configuration = try JSONDecoder().decode(LlamaConfiguration.self, from: data)
-        } catch let DecodingError.keyNotFound(key, _) {
-            throw CheckpointError(file: configPath, "has no `\(key.stringValue)`, which a Llama configuration needs")
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
-            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw CheckpointError(file: configPath, "`\(key)` has the wrong type: \(context.debugDescription)")
-        } catch {
-            throw CheckpointError(file: configPath, "cannot be decoded as a Llama configuration: \(error)")
-        }
+        configuration = try decodeConfiguration(LlamaConfiguration.self, from: data, configPath: configPath, kind: "Llama")
         configuration.rotaryLayout = .halfRotation
         try configuration.validate(file: configPath)
         return configuration
@@ -173,6 +164,20 @@ public enum HuggingFaceDirectory {
             }
         }
         return json
+    }
+
+    /// `config.json` decoded as `type`, with decoding errors turned into ones that name the key.
+    static func decodeConfiguration<T: Decodable>(_ type: T.Type, from data: Data, configPath: String, kind: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(type, from: data)
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw CheckpointError(file: configPath, "has no `\(key.stringValue)`, which a \(kind) configuration needs")
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw CheckpointError(file: configPath, "`\(key)` has the wrong type: \(context.debugDescription)")
+        } catch {
+            throw CheckpointError(file: configPath, "cannot be decoded as a \(kind) configuration: \(error)")
+        }
     }
 
     static func describe(_ value: Any) -> String {
