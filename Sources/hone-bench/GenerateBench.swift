@@ -36,6 +36,9 @@ struct GenerateBench: ParsableCommand {
     @Flag(help: "After the figures, time each op of one evaluation forward and one generation.")
     var profile = false
 
+    @Option(help: "Also write each random model as DIR/<name>.gguf (F32, a placeholder 32000-token vocabulary), to time llama.cpp on the same weights.")
+    var saveGGUF: String?
+
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if runs < 1 { throw ValidationError("--runs must be at least 1") }
@@ -59,6 +62,11 @@ struct GenerateBench: ParsableCommand {
             case "s": model = try Self.randomLlama(dim: 288, layers: 6, heads: 6, hidden: 768)
             case "m": model = try Self.randomLlama(dim: 768, layers: 12, heads: 12, hidden: 2048)
             default: throw ValidationError("unknown model `\(name)`; expected stories260K, S or M")
+            }
+            if let saveGGUF, name.lowercased() != "stories260k" {
+                let path = saveGGUF + "/\(name).gguf"
+                try GGUFLlama.write(model: model, tokenizerMetadata: Self.placeholderVocabulary(model.vocabularySize), to: path, name: name)
+                print("wrote \(path)")
             }
             let (generate, prompt) = generation(model)
             let evaluate = evaluation(model)
@@ -110,6 +118,23 @@ struct GenerateBench: ParsableCommand {
                 print("    " + pad(e.name, 22) + pad(String(e.calls), 8, left: true) + pad(format(e.selfSeconds * 1e3, 1) + " ms", 12, left: true))
             }
         }
+    }
+
+    /// A SentencePiece-style vocabulary llama.cpp accepts: <unk>, <s>, </s>, the 256 byte tokens,
+    /// then placeholder pieces. Only the sizes matter for timing.
+    static func placeholderVocabulary(_ size: Int) -> [(key: String, value: GGUFValue)] {
+        var tokens = ["<unk>", "<s>", "</s>"] + (0..<256).map { String(format: "<0x%02X>", $0) }
+        tokens += (tokens.count..<size).map { "▁t\($0)" }
+        let types: [GGUFValue] = tokens.indices.map { .int32($0 == 0 ? 2 : $0 < 3 ? 3 : $0 < 259 ? 6 : 1) }
+        return [
+            ("tokenizer.ggml.model", .string("llama")),
+            ("tokenizer.ggml.tokens", .array(elementType: 8, values: tokens.map(GGUFValue.string))),
+            ("tokenizer.ggml.scores", .array(elementType: 6, values: tokens.indices.map { .float32(-Float($0)) })),
+            ("tokenizer.ggml.token_type", .array(elementType: 5, values: types)),
+            ("tokenizer.ggml.bos_token_id", .uint32(1)),
+            ("tokenizer.ggml.eos_token_id", .uint32(2)),
+            ("tokenizer.ggml.unknown_token_id", .uint32(0)),
+        ]
     }
 
     /// A Llama with N(0, 0.02) weights, norms at 1, untied embeddings, vocabulary 32000.
