@@ -1,3 +1,4 @@
+import HoneModels
 import Testing
 @testable import HoneLang
 

@@ -417,6 +417,9 @@ struct HuggingFaceWriterTests {
 
 /// A stand-in for a non-Llama architecture: only what the writer reads.
 private final class StubModel: LanguageModel {
+    var linearHook: (any LinearLayerHook)?
+    var linearModules: [LinearModule] { [] }
+    func replaceWeight(_ name: String, with tensor: Tensor) throws {}
     var architecture: ModelArchitecture { .gpt2 }
     var vocabularySize: Int { 4 }
     var contextLength: Int { 8 }

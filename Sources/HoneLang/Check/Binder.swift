@@ -1,3 +1,4 @@
+import HoneModels
 /// Matches a call's written arguments to its command's declared ones and converts values to
 /// the declared types. The checker runs it before anything executes, with only literal values
 /// known; the interpreter runs it again with every value evaluated.

@@ -1,3 +1,4 @@
+import HoneModels
 /// Checks a whole parsed source before its first statement runs, so that a typo on line 9 never
 /// wastes the training run started on line 3: unknown commands and arguments, missing values,
 /// literal values of the wrong type or out of range, and variables never defined.

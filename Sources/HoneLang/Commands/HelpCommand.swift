@@ -1,3 +1,4 @@
+import HoneModels
 /// `help`, `help NAME`, `?NAME` and `??NAME`.
 public enum HelpCommand: Command {
     static let topic = Arg<[String]>.positional("name", .list(.word), required: false, variadic: true, help: "the command to explain, such as `load model`")

@@ -1,3 +1,4 @@
+import HoneModels
 /// Evaluates expressions. Expressions have no side effects (commands are not expressions), so
 /// the checker can run the same code over literal values before anything executes.
 struct Evaluator {

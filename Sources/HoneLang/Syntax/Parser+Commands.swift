@@ -1,3 +1,4 @@
+import HoneModels
 /// Command calls: resolving a command's name and reading its arguments as its spec says.
 extension Parser {
     /// Parses a command call when the next identifier names a command; returns nil, consuming

@@ -1,3 +1,4 @@
+import HoneModels
 /// What parsing a source produced: statements, the errors found, and whether more input could
 /// complete the text (an open `{`, string or trailing `\`), which the REPL answers with `  ... `.
 public struct ParseResult: Sendable {

@@ -178,6 +178,37 @@ public final class GPT2Model: LanguageModel {
 
     private func weight(_ name: String) -> Tensor { weights[name]! }
 
+    public var linearHook: (any LinearLayerHook)?
+
+    /// x·W + b for the Conv1D module `name` (W stored [in, out]), or what the hook makes of it.
+    private func conv1D(_ x: Tensor, _ name: String) -> Tensor {
+        let w = weight(name + ".weight"), b = weight(name + ".bias")
+        let base = { x.matmul(w) + b }
+        guard let linearHook else { return base() }
+        return linearHook.output(of: name, input: x, weight: w, bias: b, base: base)
+    }
+
+    public var linearModules: [LinearModule] {
+        let c = configuration.embeddingSize, f = configuration.mlpSize
+        return (0..<configuration.layerCount).flatMap { layer -> [LinearModule] in
+            let p = "transformer.h.\(layer)."
+            return [
+                LinearModule(name: p + "attn.c_attn", inFeatures: c, outFeatures: 3 * c, storesTransposed: true),
+                LinearModule(name: p + "attn.c_proj", inFeatures: c, outFeatures: c, storesTransposed: true),
+                LinearModule(name: p + "mlp.c_fc", inFeatures: c, outFeatures: f, storesTransposed: true),
+                LinearModule(name: p + "mlp.c_proj", inFeatures: f, outFeatures: c, storesTransposed: true),
+            ]
+        }
+    }
+
+    public func replaceWeight(_ name: String, with tensor: Tensor) throws {
+        guard let old = weights[name] else { throw CheckpointError(file: "<model>", tensor: name, "is not a weight of this model") }
+        guard old.shape == tensor.shape else {
+            throw CheckpointError(file: "<model>", tensor: name, "has shape \(old.shape); the replacement has \(tensor.shape)")
+        }
+        weights[name] = tensor.dtype == .float32 ? tensor : tensor.converted(to: .float32)
+    }
+
     /// Logits [B, T, vocab]. See `LanguageModel.forward(tokens:batch:cache:)`.
     public func forward(tokens: [Int], batch: Int, cache: KVCache?, lastPositionOnly: Bool) -> Tensor {
         let cfg = configuration
@@ -203,7 +234,7 @@ public final class GPT2Model: LanguageModel {
         for layer in 0..<cfg.layerCount {
             let p = "transformer.h.\(layer)."
             let n1 = x.layerNorm(weight: weight(p + "ln_1.weight"), bias: weight(p + "ln_1.bias"), eps: eps)
-            let qkv = (n1.matmul(weight(p + "attn.c_attn.weight")) + weight(p + "attn.c_attn.bias")).split([c, c, c], axis: 2)
+            let qkv = conv1D(n1, p + "attn.c_attn").split([c, c, c], axis: 2)
             let (q, k, v) = (qkv[0].reshaped([b, t, h, d]), qkv[1].reshaped([b, t, h, d]), qkv[2].reshaped([b, t, h, d]))
             let attended: Tensor
             if let cache {
@@ -212,10 +243,10 @@ public final class GPT2Model: LanguageModel {
             } else {
                 attended = Attention.causal(query: q, key: k, value: v)
             }
-            x = x + (attended.reshaped([b, t, c]).matmul(weight(p + "attn.c_proj.weight")) + weight(p + "attn.c_proj.bias"))
+            x = x + conv1D(attended.reshaped([b, t, c]), p + "attn.c_proj")
             let n2 = x.layerNorm(weight: weight(p + "ln_2.weight"), bias: weight(p + "ln_2.bias"), eps: eps)
-            let hidden = (n2.matmul(weight(p + "mlp.c_fc.weight")) + weight(p + "mlp.c_fc.bias")).gelu()
-            x = x + (hidden.matmul(weight(p + "mlp.c_proj.weight")) + weight(p + "mlp.c_proj.bias"))
+            let hidden = conv1D(n2, p + "mlp.c_fc").gelu()
+            x = x + conv1D(hidden, p + "mlp.c_proj")
         }
         cache?.advance(by: t)
         if lastPositionOnly && t > 1 { x = x.sliced(axis: 1, (t - 1)..<t).contiguous() }

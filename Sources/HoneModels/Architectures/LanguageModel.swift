@@ -33,6 +33,40 @@ public protocol LanguageModel: AnyObject {
     func forward(tokens: [Int], batch: Int, cache: KVCache?, lastPositionOnly: Bool) -> Tensor
     /// The `config.json` this model is saved with, as a JSON object.
     func huggingFaceConfiguration() -> [String: Any]
+    /// The linear layers inside the blocks (not the output head), in checkpoint order: what
+    /// LoRA can target and QLoRA quantises.
+    var linearModules: [LinearModule] { get }
+    /// What the linear layers compute instead of x·Wᵀ + b when set (adapters).
+    var linearHook: (any LinearLayerHook)? { get set }
+    /// Replaces the weight `name` (same shape), as merging an adapter does.
+    func replaceWeight(_ name: String, with tensor: Tensor) throws
+}
+
+/// A linear layer of a model, named as Hugging Face names its module
+/// ("model.layers.0.self_attn.q_proj"); its weight is `name + ".weight"`.
+public struct LinearModule: Sendable, Equatable {
+    public var name: String
+    public var inFeatures: Int
+    public var outFeatures: Int
+    /// GPT-2's Conv1D stores the weight [in, out] (PEFT's `fan_in_fan_out`); Linear stores [out, in].
+    public var storesTransposed: Bool
+
+    public init(name: String, inFeatures: Int, outFeatures: Int, storesTransposed: Bool = false) {
+        self.name = name
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+        self.storesTransposed = storesTransposed
+    }
+
+    /// The last part of the name ("q_proj"), which PEFT's `target_modules` match.
+    public var shortName: String { name.split(separator: ".").last.map(String.init) ?? name }
+}
+
+/// Changes what a model's linear layers compute. The model calls `output` for every linear
+/// layer with the layer's input and weights and a closure computing the plain x·Wᵀ + b; the
+/// hook returns the layer's output (an adapter adds its low-rank path).
+public protocol LinearLayerHook: AnyObject {
+    func output(of module: String, input: Tensor, weight: Tensor, bias: Tensor?, base: () -> Tensor) -> Tensor
 }
 
 /// Why a model cannot run a token sequence.
@@ -53,6 +87,9 @@ public enum ModelInputError: Error, Equatable, CustomStringConvertible, Sendable
 }
 
 extension LanguageModel {
+    /// The linear module called `name`, if there is one.
+    public func linearModule(named name: String) -> LinearModule? { linearModules.first { $0.name == name } }
+
     /// Logits [B, T, vocab] at every position.
     public func forward(tokens: [Int], batch: Int, cache: KVCache?) -> Tensor {
         forward(tokens: tokens, batch: batch, cache: cache, lastPositionOnly: false)

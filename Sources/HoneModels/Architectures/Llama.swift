@@ -271,10 +271,40 @@ public final class LlamaModel: LanguageModel {
 
     private func weight(_ name: String) -> Tensor { weights[name]! }
 
-    /// x·Wᵀ (+ b) for the linear module `name` (e.g. "model.layers.0.self_attn.q_proj").
+    public var linearHook: (any LinearLayerHook)?
+
+    /// x·Wᵀ (+ b) for the linear module `name` (e.g. "model.layers.0.self_attn.q_proj"), or what
+    /// the hook makes of it.
     private func linear(_ x: Tensor, _ name: String, bias: Bool = false) -> Tensor {
-        let y = x.matmul(weight(name + ".weight").transposed())
-        return bias ? y + weight(name + ".bias") : y
+        let w = weight(name + ".weight"), b = bias ? weight(name + ".bias") : nil
+        let base = {
+            let y = x.matmul(w.transposed())
+            return b.map { y + $0 } ?? y
+        }
+        guard let linearHook else { return base() }
+        return linearHook.output(of: name, input: x, weight: w, bias: b, base: base)
+    }
+
+    public var linearModules: [LinearModule] {
+        let cfg = configuration
+        let (c, q, kv, f) = (cfg.hiddenSize, cfg.queryDim, cfg.kvDim, cfg.intermediateSize)
+        return layerPrefixes.flatMap { p in [
+            LinearModule(name: p + "self_attn.q_proj", inFeatures: c, outFeatures: q),
+            LinearModule(name: p + "self_attn.k_proj", inFeatures: c, outFeatures: kv),
+            LinearModule(name: p + "self_attn.v_proj", inFeatures: c, outFeatures: kv),
+            LinearModule(name: p + "self_attn.o_proj", inFeatures: q, outFeatures: c),
+            LinearModule(name: p + "mlp.gate_proj", inFeatures: c, outFeatures: f),
+            LinearModule(name: p + "mlp.up_proj", inFeatures: c, outFeatures: f),
+            LinearModule(name: p + "mlp.down_proj", inFeatures: f, outFeatures: c),
+        ] }
+    }
+
+    public func replaceWeight(_ name: String, with tensor: Tensor) throws {
+        guard let old = weights[name] else { throw CheckpointError(file: "<model>", tensor: name, "is not a weight of this model") }
+        guard old.shape == tensor.shape else {
+            throw CheckpointError(file: "<model>", tensor: name, "has shape \(old.shape); the replacement has \(tensor.shape)")
+        }
+        weights[name] = tensor.dtype == .float32 ? tensor : tensor.converted(to: .float32)
     }
 
     public func forward(tokens: [Int], batch: Int, cache: KVCache?, lastPositionOnly: Bool) -> Tensor {

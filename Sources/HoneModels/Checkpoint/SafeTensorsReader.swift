@@ -192,29 +192,6 @@ public final class SafeTensorsReader: @unchecked Sendable {
 
     /// The name nearest to `name` by edit distance, when one is near enough to be a likely typo.
     static func nearest(to name: String, in candidates: [String]) -> String? {
-        let target = Array(name.unicodeScalars)
-        var best: (name: String, distance: Int)?
-        for candidate in candidates {
-            let distance = editDistance(target, Array(candidate.unicodeScalars))
-            if best == nil || distance < best!.distance { best = (candidate, distance) }
-        }
-        guard let best, best.distance <= max(2, target.count / 3) else { return nil }
-        return best.name
-    }
-
-    static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        var current = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            current[0] = i
-            for j in 1...b.count {
-                let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
-                current[j] = min(substitution, previous[j] + 1, current[j - 1] + 1)
-            }
-            swap(&previous, &current)
-        }
-        return previous[b.count]
+        Suggestions.closest(to: name, among: candidates, limit: 1).first
     }
 }

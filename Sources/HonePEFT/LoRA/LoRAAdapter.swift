@@ -1,0 +1,55 @@
+import Foundation
+import HoneModels
+import HoneTensor
+
+/// One named adapter: its settings and a LoRA layer per targeted module.
+public final class LoRAAdapter {
+    public let name: String
+    public let settings: LoRASettings
+    /// By module name, in the model's order.
+    public let layers: [LoRALayer]
+    private let byModule: [String: LoRALayer]
+
+    public init(name: String, settings: LoRASettings, layers: [LoRALayer]) {
+        self.name = name
+        self.settings = settings
+        self.layers = layers
+        byModule = Dictionary(layers.map { ($0.module.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    public func layer(for module: String) -> LoRALayer? { byModule[module] }
+
+    /// A fresh adapter on `model`: A initialised as `settings.initialization` says (seeded),
+    /// B zero, and for DoRA the magnitude at ‖W‖ per output row, so the model's outputs are
+    /// unchanged until training moves B.
+    public static func fresh(name: String, settings: LoRASettings, on model: any LanguageModel) throws -> LoRAAdapter {
+        guard settings.rank >= 1 else { throw AdapterError("r must be at least 1") }
+        let modules = try settings.targetedModules(of: model)
+        var random = RandomGenerator(seed: settings.seed)
+        let weights = Dictionary(model.parameters.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+        let layers = modules.enumerated().map { index, module -> LoRALayer in
+            let r = settings.rank
+            let a: Tensor
+            switch settings.initialization {
+            case .kaiming:
+                let bound = 1 / Float(module.inFeatures).squareRoot()
+                a = Tensor.uniform([r, module.inFeatures], -bound, bound, using: &random)
+            case .gaussian:
+                a = Tensor.randn([r, module.inFeatures], std: 1 / Float(r), using: &random)
+            }
+            let b = Tensor(shape: [module.outFeatures, r], repeating: 0)
+            var magnitude: Tensor?
+            if settings.dora, let w = weights[module.name + ".weight"] {
+                let outIn = module.storesTransposed ? w.transposed().contiguous() : w.contiguous()
+                magnitude = LoRALayer.rowNorms(of: outIn)
+            }
+            for t in [a, b] + (magnitude.map { [$0] } ?? []) { t.requiresGrad = true }
+            return LoRALayer(module: module, a: a, b: b, magnitude: magnitude, scaling: Float(settings.scaling),
+                             dropout: Float(settings.dropout), seed: settings.seed &+ UInt64(index) &* 0x9E37_79B9)
+        }
+        return LoRAAdapter(name: name, settings: settings, layers: layers)
+    }
+
+    public var trainableParameters: [Tensor] { layers.flatMap(\.parameters) }
+    public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
+}
