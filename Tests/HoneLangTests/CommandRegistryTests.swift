@@ -8,13 +8,21 @@ import Testing
 struct CommandRegistryTests {
     static var specs: [CommandSpec] { CommandRegistry.standard.commands.map { $0.spec } }
 
-    @Test("command names are unique, and a command that starts others takes no values by position")
+    @Test("command names are unique; a command that starts others takes by position only a name, where the longer command wins")
     func uniqueNames() {
         let names = Self.specs.map(\.name)
         #expect(Set(names).count == names.count)
         for spec in Self.specs where spec.words.count == 1 && CommandRegistry.standard.hasTwoWordCommands(startingWith: spec.words[0]) {
-            #expect(spec.positionals.isEmpty, "`\(spec.name)` also starts two-word commands, so a value after it would be ambiguous")
+            // `use NAME` beside `use adapter NAME`: only a model named `adapter` needs `use $adapter`.
+            for positional in spec.positionals {
+                guard case .word = positional.type else {
+                    Issue.record("`\(spec.name)` also starts two-word commands, so a value after it would be ambiguous")
+                    continue
+                }
+            }
         }
+        let (outcome, _, _) = runScript("use adapter x", registry: .standard)
+        #expect(outcome.firstMessage == "no model is loaded")
     }
 
     @Test("summaries are one lowercase line of at most 72 characters, with no final period")
@@ -66,7 +74,7 @@ struct CommandRegistryTests {
         let overview = Help.overview(.standard)
         for spec in Self.specs {
             #expect(overview.contains("  \(spec.name) "), "\(spec.name)")
-            let (outcome, output, _) = runScript("help \(spec.name)")
+            let (outcome, output, _) = runScript("help \(spec.name)", registry: .standard)
             #expect(outcome.errors.isEmpty, "help \(spec.name)")
             #expect(output.hasPrefix("\(spec.name) — \(spec.summary)"))
         }

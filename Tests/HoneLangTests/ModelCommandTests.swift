@@ -142,3 +142,43 @@ struct ModelCommandTests {
         #expect(session.variable("b")?.repr == "none")
     }
 }
+
+@Suite("adapter commands", .enabled(if: SharedModelFiles.has("stories260K-hf/model.safetensors"), "the shared models are absent"))
+struct AdapterCommandTests {
+    let hf = SharedModelFiles.directory + "/stories260K-hf"
+
+    @Test("show params after lora r=16 alpha=32 targets=q_proj,v_proj counts r·(in + out) over the targets")
+    func showParams() {
+        let (outcome, text, _) = runScript("load model \"\(hf)\"\nlora r=16 alpha=32 targets=q_proj,v_proj\nlet p = show params\nprint p.trainable", registry: .standard)
+        #expect(outcome.errors.isEmpty, "\(outcome.errors)")
+        // 5 layers × 16 × ((64 + 64) for q + (64 + 32) for v).
+        #expect(text.contains("trainable params: 17,920 || all params: 277,952 || trainable%: 6.4472"))
+        #expect(text.hasSuffix("17920\n"))
+    }
+
+    @Test("PEFT's own counts: LoRA r=4 on q,v gives 4,480; rsLoRA+DoRA r=4 on all-linear gives 26,120")
+    func peftCounts() {
+        let (_, text, _) = runScript("load model \"\(hf)\"\nlora r=4 alpha=8\nshow params\ndora r=4 alpha=8 rslora targets=all-linear as d\nshow params", registry: .standard)
+        #expect(text.contains("trainable params: 4,480 || all params: 264,512 || trainable%: 1.6937"))
+        #expect(text.contains("trainable params: 26,120 || all params: 286,152 || trainable%: 9.1280"))
+    }
+
+    @Test("disable adapter gives the base model's text; a misspelled target gets did-you-mean")
+    func disableAndTypos() {
+        let (outcome, _, _) = runScript("load model \"\(hf)\"\nlora r=4 targets=q_prj", registry: .standard)
+        #expect(outcome.firstMessage == "the target `q_prj` matches no linear layer of this model")
+        #expect(outcome.errors.first?.hints.first == "did you mean `q_proj`?")
+        let (ok, text, _) = runScript("""
+            load model "\(hf)"
+            let base = generate "Lily wanted to" max_tokens=12 temperature=0
+            lora r=4 alpha=64 targets=all-linear init=gaussian seed=3
+            merge
+            let merged = generate "Lily wanted to" max_tokens=12 temperature=0
+            unmerge
+            disable adapter
+            let off = generate "Lily wanted to" max_tokens=12 temperature=0
+            assert off.text == base.text
+            """, registry: .standard)
+        #expect(ok.errors.isEmpty, "\(ok.errors) \(text)")
+    }
+}

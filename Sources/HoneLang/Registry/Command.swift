@@ -36,6 +36,7 @@ public struct CommandSpec: Sendable {
         case language = "Language"
         case session = "Session"
         case models = "Models"
+        case adapters = "Adapters"
         case help = "Help"
     }
 

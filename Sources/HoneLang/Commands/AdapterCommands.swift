@@ -1,0 +1,236 @@
+import Foundation
+import HoneModels
+import HonePEFT
+
+/// The adapters of the model a command names (`model=NAME`) or the current one.
+enum AdapterReference {
+    static func set(_ model: String?, in context: CommandContext, range: SourceRange?) throws -> (ModelHandle, AdapterSet) {
+        let handle = try ModelReference.resolve(model, in: context, range: range)
+        return (handle, AdapterSet.on(handle.model))
+    }
+
+    /// An `AdapterError` as the language reports it, at the call.
+    static func error(_ error: AdapterError, _ context: CommandContext, at range: SourceRange? = nil) -> HoneError {
+        HoneError(.value, error.message, at: range ?? context.call.range, hints: error.hints)
+    }
+
+    static func describe(_ adapter: LoRAAdapter) -> String {
+        let s = adapter.settings
+        var kind = s.dora ? "DoRA" : "LoRA"
+        if s.rsLoRA { kind = "rs" + kind }
+        return "\(kind) r=\(s.rank) alpha=\(Value.float(s.alpha).repr) (scaling \(Value.float(s.scaling).repr))"
+    }
+}
+
+/// `lora …` and `dora …`: add an adapter to the current model.
+public enum LoraCommand: Command {
+    static let r = Arg<Int>.option("r", .int(1...4096), default: .int(8), help: "the rank of A [r, in] and B [out, r]")
+    static let alpha = Arg<Double>.option("alpha", .float(0...100_000), default: .float(8),
+        help: "the scale numerator: the update is (alpha/r)·BA (PEFT's default alpha is 8)")
+    static let dropout = Arg<Double>.option("dropout", .float(0...0.99), default: .float(0), help: "dropout on the adapter's input while training")
+    static let targets = Arg<[String]>.option("targets", .list(.word),
+        help: "module names (q_proj,v_proj), all-linear, or patterns with * (default: PEFT's for the architecture)")
+    static let rslora = Arg<Bool>.option("rslora", .bool, default: .bool(false), help: "scale by alpha/√r instead of alpha/r")
+    static let dora = Arg<Bool>.option("dora", .bool, default: .bool(false), help: "weight-decomposed LoRA: a learned magnitude per output row")
+    static let initialization = Arg<String>.option("init", .choice(LoRAInitialization.allCases.map(\.rawValue)), default: .string("kaiming"),
+        help: "how A starts (B starts at zero): kaiming (PEFT's default) or gaussian")
+    static let seed = Arg<Int>.option("seed", .int(0...Int.max), help: "the seed for A (default: the session's `seed`)")
+    static let model = Arg<String>.option("model", .word, help: "the model to adapt (default: the current model)")
+    static let name = Arg<String>.clause("as", .name, help: "the adapter's name (default: `default`, as PEFT names it)")
+
+    static let arguments = [r.spec, alpha.spec, dropout.spec, targets.spec, rslora.spec, dora.spec, initialization.spec, seed.spec, model.spec, name.spec]
+
+    public static let spec = CommandSpec(
+        ["lora"], summary: "add a LoRA adapter to the current model (only it will train)",
+        discussion: """
+            Each targeted linear layer gets y = W·x + (alpha/r)·B·A·x, with A [r, in] initialised \
+            small and random and B [out, r] at zero, so the model's outputs do not change until \
+            training moves B. Only A and B train: `show params` shows how few parameters that is. \
+            The adapter becomes the active one; `adapters` lists them.
+            """,
+        category: .adapters, arguments: arguments,
+        examples: [.init("lora r=16 alpha=32 targets=q_proj,v_proj", "rank 16 on the attention's q and v projections"),
+                   .init("lora r=8 targets=all-linear rslora as wide", "every linear layer, alpha/√r scaling, named `wide`")])
+
+    public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
+        try add(arguments, in: context, dora: arguments[dora])
+    }
+
+    static func add(_ arguments: BoundArguments, in context: CommandContext, dora: Bool) throws -> Value {
+        let (handle, set) = try AdapterReference.set(arguments.optional(model), in: context, range: arguments.range(of: model))
+        var sessionSeed = 0
+        if case .int(let s) = context.session.option("seed") { sessionSeed = s }
+        let settings = LoRASettings(
+            rank: arguments[r], alpha: arguments[alpha], dropout: arguments[dropout],
+            targets: arguments.optional(targets) ?? LoRASettings.defaultTargets(for: handle.model.architecture),
+            rsLoRA: arguments[rslora], dora: dora,
+            initialization: LoRAInitialization(rawValue: arguments[initialization]) ?? .kaiming,
+            seed: UInt64(arguments.optional(seed) ?? sessionSeed))
+        let adapterName = arguments.optional(name) ?? "default"
+        do {
+            let adapter = try LoRAAdapter.fresh(name: adapterName, settings: settings, on: handle.model)
+            try set.add(adapter)
+            let report = ParameterReport(model: handle.model)
+            let modules = Array(Set(adapter.layers.map(\.module.shortName))).sorted()
+            context.say("added adapter \(adapterName) to \(handle.name): \(AdapterReference.describe(adapter)) on "
+                        + "\(modules.joined(separator: ", ")) (\(adapter.layers.count) modules)")
+            context.say("trainable: \(ShowModelCommand.formatted(report.trainable)) of \(ShowModelCommand.formatted(report.total)) parameters "
+                        + String(format: "(%.4f%%)", report.share * 100))
+            return .record(Record("adapter", [("name", .string(adapterName)), ("trainable", .int(report.trainable)),
+                                              ("total", .int(report.total)), ("share", .float(report.share))]))
+        } catch let error as AdapterError {
+            throw AdapterReference.error(error, context, at: arguments.range(of: targets))
+        }
+    }
+}
+
+/// `dora …`: `lora … dora`.
+public enum DoraCommand: Command {
+    public static let spec = CommandSpec(
+        ["dora"], summary: "add a DoRA adapter (LoRA with a learned magnitude per output row)",
+        discussion: "The same arguments as `lora`. DoRA writes each adapted weight as m ⊙ (W + s·BA)/‖W + s·BA‖ per output row, with the magnitude m trained too.",
+        category: .adapters, arguments: LoraCommand.arguments.filter { $0.name != "dora" },
+        examples: [.init("dora r=8 alpha=16 targets=all-linear", "DoRA on every linear layer")])
+
+    public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
+        try LoraCommand.add(arguments, in: context, dora: true)
+    }
+}
+
+/// `adapters`: the adapters of the current model.
+public enum AdaptersCommand: Command {
+    static let model = Arg<String>.option("model", .word, help: "whose adapters (default: the current model's)")
+    public static let spec = CommandSpec(
+        ["adapters"], summary: "list the current model's adapters; * marks the active one",
+        category: .adapters, arguments: [model.spec], examples: [.init("adapters", "name, kind, rank, targets, state")])
+
+    public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
+        let (handle, set) = try AdapterReference.set(arguments.optional(model), in: context, range: arguments.range(of: model))
+        if set.adapters.isEmpty {
+            context.show("\(handle.name) has no adapters; `lora r=8` adds one")
+            return .list([])
+        }
+        for adapter in set.adapters {
+            let active = adapter.name == set.activeName
+            var state = ""
+            if set.merged?.name == adapter.name { state = "  (merged)" } else if active && !set.isEnabled { state = "  (disabled)" }
+            let modules = Array(Set(adapter.layers.map(\.module.shortName))).sorted().joined(separator: ",")
+            context.show("\(active ? "*" : " ") \(adapter.name)  \(AdapterReference.describe(adapter))  \(modules)  "
+                         + "\(ShowModelCommand.formatted(adapter.parameterCount)) parameters\(state)")
+        }
+        return .list(set.adapters.map { .string($0.name) })
+    }
+}
+
+/// `use adapter NAME`.
+public enum UseAdapterCommand: Command {
+    static let name = Arg<String>.positional("name", .word, help: "an adapter of the current model (see `adapters`)")
+    public static let spec = CommandSpec(
+        ["use", "adapter"], summary: "make an adapter the active one", category: .adapters, arguments: [name.spec],
+        examples: [.init("use adapter wide", "the model now runs with `wide`")])
+
+    public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
+        let (_, set) = try AdapterReference.set(nil, in: context, range: nil)
+        do { try set.use(arguments[name]) } catch let error as AdapterError { throw AdapterReference.error(error, context, at: arguments.range(of: name)) }
+        context.say("active adapter: \(arguments[name])")
+        return .string(arguments[name])
+    }
+}
+
+/// `disable adapter` / `enable adapter`.
+public enum DisableAdapterCommand: Command {
+    public static let spec = CommandSpec(
+        ["disable", "adapter"], summary: "run the base model, exactly, keeping the adapters",
+        category: .adapters, examples: [.init("disable adapter", "compare the base model's answers")])
+
+    public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
+        let (handle, set) = try AdapterReference.set(nil, in: context, range: nil)
+        if set.merged != nil { throw HoneError(.value, "the active adapter is merged into the weights", at: context.call.range, hints: ["`unmerge` first"]) }
+        set.isEnabled = false
+        context.say("adapters disabled: \(handle.name) runs as the base model")
+        return .none
+    }
+}
+
+public enum EnableAdapterCommand: Command {
+    public static let spec = CommandSpec(
+        ["enable", "adapter"], summary: "run with the active adapter again",
+        category: .adapters, examples: [.init("enable adapter", "after `disable adapter`")])
+
+    public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
+        let (_, set) = try AdapterReference.set(nil, in: context, range: nil)
+        set.isEnabled = true
+        context.say(set.activeName.map { "adapter \($0) enabled" } ?? "enabled, but the model has no adapters")
+        return .none
+    }
+}
+
+/// `delete adapter NAME`.
+public enum DeleteAdapterCommand: Command {
+    static let name = Arg<String>.positional("name", .word, help: "the adapter to remove")
+    public static let spec = CommandSpec(
+        ["delete", "adapter"], summary: "remove an adapter from the current model", category: .adapters, arguments: [name.spec],
+        examples: [.init("delete adapter wide", "forget `wide`")])
+
+    public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
+        let (_, set) = try AdapterReference.set(nil, in: context, range: nil)
+        do { try set.delete(arguments[name]) } catch let error as AdapterError { throw AdapterReference.error(error, context, at: arguments.range(of: name)) }
+        context.say("deleted adapter \(arguments[name])" + (set.activeName.map { "; active: \($0)" } ?? ""))
+        return .none
+    }
+}
+
+/// `merge` / `unmerge`.
+public enum MergeCommand: Command {
+    public static let spec = CommandSpec(
+        ["merge"], summary: "fold the active adapter into the base weights (W + (alpha/r)·BA)",
+        discussion: "The merged model runs as fast as the base and gives the adapter's outputs. `unmerge` restores the original weights exactly.",
+        category: .adapters, examples: [.init("merge", "then `save model` writes the merged weights")])
+
+    public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
+        let (handle, set) = try AdapterReference.set(nil, in: context, range: nil)
+        do {
+            let adapter = try set.merge()
+            context.say("merged \(adapter.name) into \(handle.name)'s weights (\(adapter.layers.count) modules)")
+        } catch let error as AdapterError { throw AdapterReference.error(error, context) }
+        return .none
+    }
+}
+
+public enum UnmergeCommand: Command {
+    public static let spec = CommandSpec(
+        ["unmerge"], summary: "restore the base weights a `merge` changed", category: .adapters,
+        examples: [.init("unmerge", "the adapter runs as a separate path again")])
+
+    public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
+        let (handle, set) = try AdapterReference.set(nil, in: context, range: nil)
+        do { try set.unmerge() } catch let error as AdapterError { throw AdapterReference.error(error, context) }
+        context.say("restored \(handle.name)'s base weights")
+        return .none
+    }
+}
+
+/// `show params`: what trains.
+public enum ShowParamsCommand: Command {
+    static let model = Arg<String>.option("model", .word, help: "which model (default: the current model)")
+    public static let spec = CommandSpec(
+        ["show", "params"], summary: "trainable parameters: count, share of the total, by module and layer",
+        discussion: "With an active adapter only its parameters train; without one, every weight does (full fine-tuning).",
+        category: .adapters, arguments: [model.spec], examples: [.init("show params", "after `lora r=16`")])
+
+    public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
+        let handle = try ModelReference.resolve(arguments.optional(model), in: context, range: arguments.range(of: model))
+        let report = ParameterReport(model: handle.model)
+        let f = ShowModelCommand.formatted
+        var lines = ["trainable params: \(f(report.trainable)) || all params: \(f(report.total)) || trainable%: "
+                     + String(format: "%.4f", report.share * 100)]
+        if let adapter = report.adapterName {
+            lines.append("adapter \(adapter); by module: " + report.byModule.map { "\($0.module) \(f($0.count))" }.joined(separator: ", "))
+            lines.append("by layer: " + report.byLayer.map { "\($0.layer) \(f($0.count))" }.joined(separator: ", "))
+        } else {
+            lines.append("no active adapter: full fine-tuning trains every weight")
+        }
+        context.show(lines.joined(separator: "\n"))
+        return .record(Record("params", [("trainable", .int(report.trainable)), ("total", .int(report.total)), ("share", .float(report.share))]))
+    }
+}
