@@ -1,5 +1,6 @@
 import Foundation
 import HoneModels
+import HonePEFT
 import HoneTensor
 
 /// `save model PATH [format=hf|gguf]`: write the current model for other tools.
@@ -19,7 +20,8 @@ public enum SaveModelCommand: Command {
             save never leaves a half-written model. q/k weights are permuted to each format's \
             rotary layout (half rotation for Hugging Face, interleaved for GGUF). The tokenizer is \
             saved with the model: tokenizer.json and its config for Hugging Face, the \
-            tokenizer.ggml.* metadata llama.cpp reads for GGUF.
+            tokenizer.ggml.* metadata llama.cpp reads for GGUF. With an active adapter the saved \
+            weights are the merged ones (the model as it now behaves), and the command says so.
             """,
         category: .models, arguments: [path.spec, format.spec, dtype.spec, model.spec],
         examples: [.init("save model out/tiny-hf", "a Hugging Face directory that transformers loads"),
@@ -40,6 +42,13 @@ public enum SaveModelCommand: Command {
                 throw HoneError(.io, "cannot create the directory `\(parent)`", at: arguments.range(of: path), cause: error.localizedDescription)
             }
         }
+        // An active adapter is part of the model the user sees: save what it computes.
+        let adapters = handle.model.linearHook as? AdapterSet
+        var temporarilyMerged: LoRAAdapter?
+        if let adapters, adapters.isEnabled, adapters.merged == nil, adapters.active != nil {
+            temporarilyMerged = try adapters.merge()
+        }
+        defer { if temporarilyMerged != nil { try? adapters?.unmerge() } }
         switch chosen {
         case "gguf":
             guard let llama = handle.model as? LlamaModel else {
@@ -61,6 +70,9 @@ public enum SaveModelCommand: Command {
         }
         let seconds = (ContinuousClock.now - start).secondsValue
         context.say("saved \(handle.name) to \(arguments[path]) (\(chosen == "gguf" ? "GGUF" : "Hugging Face directory"), \(storage))")
+        if let merged = temporarilyMerged ?? adapters?.merged.flatMap({ adapters?.adapter(named: $0.name) }) {
+            context.say("the weights include adapter \(merged.name), merged (W + scaling·BA); `save adapter` saves it on its own")
+        }
         context.say(String(format: "save time: %.2f s", seconds), .volatile)
         return .string(target)
     }
