@@ -13,5 +13,6 @@ public enum OpRegistry {
         SliceOp.self,
         ContiguousOp.self,
         ConcatOp.self,
+        QuantizedMatMulOp.self,
     ]
 }
