@@ -420,6 +420,9 @@ private final class StubModel: LanguageModel {
     var linearHook: (any LinearLayerHook)?
     var linearModules: [LinearModule] { [] }
     func replaceWeight(_ name: String, with tensor: Tensor) throws {}
+    var quantizedWeights: [String: QuantizedMatrix] { [:] }
+    func quantizeWeight(_ name: String, format: QuantizationFormat) throws {}
+    var parameterCount: Int { parameters.reduce(0) { $0 + $1.tensor.count } }
     var architecture: ModelArchitecture { .gpt2 }
     var vocabularySize: Int { 4 }
     var contextLength: Int { 8 }

@@ -173,7 +173,7 @@ public final class GPT2Model: LanguageModel {
 
     /// The weights in checkpoint order, with their names.
     public var parameters: [(name: String, tensor: Tensor)] {
-        configuration.parameterShapes.map { ($0.name, weights[$0.name]!) }
+        configuration.parameterShapes.map { ($0.name, storedWeight($0.name)) }
     }
 
     private func weight(_ name: String) -> Tensor { weights[name]! }
@@ -182,11 +182,31 @@ public final class GPT2Model: LanguageModel {
 
     /// x·W + b for the Conv1D module `name` (W stored [in, out]), or what the hook makes of it.
     private func conv1D(_ x: Tensor, _ name: String) -> Tensor {
-        let w = weight(name + ".weight"), b = weight(name + ".bias")
-        let base = { x.matmul(w) + b }
+        let b = weight(name + ".bias")
+        let quantized = quantizedWeights[name + ".weight"]
+        let base = { (quantized.map { x.matmul(quantizedTransposed: $0) } ?? x.matmul(self.weight(name + ".weight"))) + b }
         guard let linearHook else { return base() }
-        return linearHook.output(of: name, input: x, weight: w, bias: b, base: base)
+        return linearHook.output(of: name, input: x, weight: { self.storedWeight(name + ".weight") }, bias: b, base: base)
     }
+
+    /// The weight as the checkpoint stores it ([in, out] for Conv1D), dequantised when quantised.
+    private func storedWeight(_ name: String) -> Tensor {
+        weights[name] ?? quantizedWeights[name]!.dequantized().transposed().contiguous()
+    }
+
+    /// Quantised Conv1D weights are held transposed, [out, in], as the quantised matmul takes them.
+    public private(set) var quantizedWeights: [String: QuantizedMatrix] = [:]
+
+    public func quantizeWeight(_ name: String, format: QuantizationFormat) throws {
+        guard quantizedWeights[name] == nil else { return }
+        guard let w = weights[name], linearModules.contains(where: { $0.name + ".weight" == name }) else {
+            throw CheckpointError(file: "<model>", tensor: name, "is not the weight of a linear layer; only those are quantised")
+        }
+        quantizedWeights[name] = try QuantizedMatrix(quantizing: w.transposed().contiguous(), format: format)
+        weights[name] = nil
+    }
+
+    public var parameterCount: Int { configuration.parameterShapes.reduce(0) { $0 + $1.shape.reduce(1, *) } }
 
     public var linearModules: [LinearModule] {
         let c = configuration.embeddingSize, f = configuration.mlpSize
@@ -202,10 +222,13 @@ public final class GPT2Model: LanguageModel {
     }
 
     public func replaceWeight(_ name: String, with tensor: Tensor) throws {
-        guard let old = weights[name] else { throw CheckpointError(file: "<model>", tensor: name, "is not a weight of this model") }
-        guard old.shape == tensor.shape else {
-            throw CheckpointError(file: "<model>", tensor: name, "has shape \(old.shape); the replacement has \(tensor.shape)")
+        guard let shape = weights[name]?.shape ?? quantizedWeights[name].map({ [$0.cols, $0.rows] }) else {
+            throw CheckpointError(file: "<model>", tensor: name, "is not a weight of this model")
         }
+        guard shape == tensor.shape else {
+            throw CheckpointError(file: "<model>", tensor: name, "has shape \(shape); the replacement has \(tensor.shape)")
+        }
+        quantizedWeights[name] = nil
         weights[name] = tensor.dtype == .float32 ? tensor : tensor.converted(to: .float32)
     }
 

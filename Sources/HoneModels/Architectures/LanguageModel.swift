@@ -38,8 +38,16 @@ public protocol LanguageModel: AnyObject {
     var linearModules: [LinearModule] { get }
     /// What the linear layers compute instead of x·Wᵀ + b when set (adapters).
     var linearHook: (any LinearLayerHook)? { get set }
-    /// Replaces the weight `name` (same shape), as merging an adapter does.
+    /// Replaces the weight `name` (same shape), as merging an adapter does; a quantised weight
+    /// becomes a float one again.
     func replaceWeight(_ name: String, with tensor: Tensor) throws
+    /// The linear weights stored quantised (QLoRA's frozen base), by weight name. Their float
+    /// tensors are dropped; `parameters` dequantises them when asked.
+    var quantizedWeights: [String: QuantizedMatrix] { get }
+    /// Stores the weight `name` of a linear module quantised, in [out, in] orientation.
+    func quantizeWeight(_ name: String, format: QuantizationFormat) throws
+    /// The number of weights (a tied embedding counted once), without dequantising anything.
+    var parameterCount: Int { get }
 }
 
 /// A linear layer of a model, named as Hugging Face names its module
@@ -66,7 +74,9 @@ public struct LinearModule: Sendable, Equatable {
 /// layer with the layer's input and weights and a closure computing the plain x·Wᵀ + b; the
 /// hook returns the layer's output (an adapter adds its low-rank path).
 public protocol LinearLayerHook: AnyObject {
-    func output(of module: String, input: Tensor, weight: Tensor, bias: Tensor?, base: () -> Tensor) -> Tensor
+    /// `weight` gives the weight as the model stores it (dequantised when it is quantised), for
+    /// hooks that need it (DoRA); `base` computes x·Wᵀ + b the model's own way.
+    func output(of module: String, input: Tensor, weight: () -> Tensor, bias: Tensor?, base: () -> Tensor) -> Tensor
 }
 
 /// Why a model cannot run a token sequence.
@@ -95,8 +105,6 @@ extension LanguageModel {
         forward(tokens: tokens, batch: batch, cache: cache, lastPositionOnly: false)
     }
 
-    /// The number of weights (a tied embedding counted once).
-    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.tensor.count } }
 
     /// Throws when `tokens` (of one sequence) cannot run at positions `start...`.
     public func validate(tokens: [Int], start: Int = 0) throws(ModelInputError) {

@@ -266,7 +266,7 @@ public final class LlamaModel: LanguageModel {
 
     /// The weights in checkpoint order, with their names.
     public var parameters: [(name: String, tensor: Tensor)] {
-        configuration.parameterShapes.map { ($0.name, weights[$0.name]!) }
+        configuration.parameterShapes.map { ($0.name, weights[$0.name] ?? quantizedWeights[$0.name]!.dequantized()) }
     }
 
     private func weight(_ name: String) -> Tensor { weights[name]! }
@@ -276,14 +276,28 @@ public final class LlamaModel: LanguageModel {
     /// x·Wᵀ (+ b) for the linear module `name` (e.g. "model.layers.0.self_attn.q_proj"), or what
     /// the hook makes of it.
     private func linear(_ x: Tensor, _ name: String, bias: Bool = false) -> Tensor {
-        let w = weight(name + ".weight"), b = bias ? weight(name + ".bias") : nil
+        let b = bias ? weight(name + ".bias") : nil
+        let quantized = quantizedWeights[name + ".weight"]
         let base = {
-            let y = x.matmul(w.transposed())
+            let y = quantized.map { x.matmul(quantizedTransposed: $0) } ?? x.matmul(self.weight(name + ".weight").transposed())
             return b.map { y + $0 } ?? y
         }
         guard let linearHook else { return base() }
-        return linearHook.output(of: name, input: x, weight: w, bias: b, base: base)
+        return linearHook.output(of: name, input: x, weight: { quantized?.dequantized() ?? self.weight(name + ".weight") }, bias: b, base: base)
     }
+
+    public private(set) var quantizedWeights: [String: QuantizedMatrix] = [:]
+
+    public func quantizeWeight(_ name: String, format: QuantizationFormat) throws {
+        guard quantizedWeights[name] == nil else { return }
+        guard let w = weights[name], linearModules.contains(where: { $0.name + ".weight" == name }) else {
+            throw CheckpointError(file: "<model>", tensor: name, "is not the weight of a linear layer; only those are quantised")
+        }
+        quantizedWeights[name] = try QuantizedMatrix(quantizing: w, format: format)
+        weights[name] = nil
+    }
+
+    public var parameterCount: Int { configuration.parameterShapes.reduce(0) { $0 + $1.shape.reduce(1, *) } }
 
     public var linearModules: [LinearModule] {
         let cfg = configuration
@@ -300,10 +314,13 @@ public final class LlamaModel: LanguageModel {
     }
 
     public func replaceWeight(_ name: String, with tensor: Tensor) throws {
-        guard let old = weights[name] else { throw CheckpointError(file: "<model>", tensor: name, "is not a weight of this model") }
-        guard old.shape == tensor.shape else {
-            throw CheckpointError(file: "<model>", tensor: name, "has shape \(old.shape); the replacement has \(tensor.shape)")
+        guard let shape = weights[name]?.shape ?? quantizedWeights[name]?.shape else {
+            throw CheckpointError(file: "<model>", tensor: name, "is not a weight of this model")
         }
+        guard shape == tensor.shape else {
+            throw CheckpointError(file: "<model>", tensor: name, "has shape \(shape); the replacement has \(tensor.shape)")
+        }
+        quantizedWeights[name] = nil
         weights[name] = tensor.dtype == .float32 ? tensor : tensor.converted(to: .float32)
     }
 

@@ -10,8 +10,9 @@ public final class AdapterSet: LinearLayerHook {
     public private(set) var activeName: String?
     /// `disable adapter`: the base model back, exactly, without removing anything.
     public var isEnabled = true
-    /// The adapter folded into the base weights, with the weights it replaced.
-    public private(set) var merged: (name: String, originals: [String: Tensor])?
+    /// The adapter folded into the base weights, with the weights it replaced (and the format of
+    /// those that were quantised, which `unmerge` quantises again).
+    public private(set) var merged: (name: String, originals: [String: Tensor], formats: [String: QuantizationFormat])?
 
     /// The set on `model`, installing one as its hook when it has none.
     public static func on(_ model: any LanguageModel) -> AdapterSet {
@@ -55,7 +56,7 @@ public final class AdapterSet: LinearLayerHook {
         return AdapterError("no adapter named `\(name)`", hints: hints)
     }
 
-    public func output(of module: String, input: Tensor, weight: Tensor, bias: Tensor?, base: () -> Tensor) -> Tensor {
+    public func output(of module: String, input: Tensor, weight: () -> Tensor, bias: Tensor?, base: () -> Tensor) -> Tensor {
         guard isEnabled, merged == nil, let layer = active?.layer(for: module) else { return base() }
         return layer.output(input: input, weight: weight, bias: bias, base: base)
     }
@@ -67,21 +68,26 @@ public final class AdapterSet: LinearLayerHook {
         guard let adapter = active else { throw AdapterError("there is no active adapter to merge") }
         if let merged { throw AdapterError("`\(merged.name)` is already merged") }
         let weights = Dictionary(model.parameters.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
-        var originals: [String: Tensor] = [:]
+        var originals: [String: Tensor] = [:], formats: [String: QuantizationFormat] = [:]
         for layer in adapter.layers {
             let name = layer.module.name + ".weight"
             guard let w = weights[name] else { continue }
+            // A quantised weight is dequantised (`parameters` did that) and merged in float32.
+            if let q = model.quantizedWeights[name] { formats[name] = q.format }
             originals[name] = w
             try model.replaceWeight(name, with: layer.merged(w))
         }
-        merged = (adapter.name, originals)
+        merged = (adapter.name, originals, formats)
         return adapter
     }
 
     /// Puts back the weights `merge` replaced, exactly.
     public func unmerge() throws {
         guard let merged else { throw AdapterError("no adapter is merged") }
-        for (name, original) in merged.originals { try model.replaceWeight(name, with: original) }
+        for (name, original) in merged.originals {
+            try model.replaceWeight(name, with: original)
+            if let format = merged.formats[name] { try model.quantizeWeight(name, format: format) }
+        }
         self.merged = nil
     }
 

@@ -66,8 +66,9 @@ public final class LoRALayer {
     }
 
     /// The layer's output for input x, weight and bias as the model stores them.
-    func output(input x: Tensor, weight: Tensor, bias: Tensor?, base: () -> Tensor) -> Tensor {
+    func output(input x: Tensor, weight storedWeight: () -> Tensor, bias: Tensor?, base: () -> Tensor) -> Tensor {
         guard let magnitude else { return base() + lowRank(x) }
+        let weight = storedWeight()
         // DoRA as PEFT computes it: ratio = m/‖W + s·BA‖ (norm detached),
         // out = base_out + (ratio − 1)·x·Wᵀ + ratio·s·B(A(x)).
         let ratio = magnitude / rowNorms(weight)
