@@ -143,10 +143,11 @@ extension PEFTAdapterFile {
         case nil:
             throw fail("target_modules", "is missing; an adapter config lists the modules LoRA targets")
         case let list as [Any]:
-            targets = try list.map { item in
+            let names = try list.map { item in
                 guard let name = item as? String, !name.isEmpty else { throw fail("target_modules", "holds \(item), expected module names") }
                 return name
             }
+            targets = Array(Set(names)).sorted()  // a set in PEFT: the order means nothing
         case is String:
             targets = nil  // a regular expression or "all-linear": resolved from the tensor names
         case let other?:
