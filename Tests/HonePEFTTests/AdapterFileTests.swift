@@ -136,6 +136,14 @@ struct PEFTAdapterFileTests {
         #expect(config["base_model_name_or_path"] as? String == "tiny-llama")
         #expect(config["modules_to_save"] is NSNull)
         #expect((config["rank_pattern"] as? [String: Any])?.isEmpty == true)
+        #expect(String(decoding: data, as: UTF8.self).contains("\n  \"alpha_pattern\": {},\n"))
+
+        // Names with quotes, backslashes and control characters, and fractional alphas, survive.
+        var odd = adapter
+        odd.configuration.baseModelNameOrPath = "we\"ird\\name\n\u{1}é"
+        odd.configuration.alpha = 12.5
+        try PEFTAdapterFile.write(odd, to: directory)
+        #expect(try PEFTAdapterFile.read(directory: directory).configuration == odd.configuration)
     }
 
     @Test("features hone lacks are refused by the key that asks for them")
@@ -394,7 +402,9 @@ struct GGUFAdapterFileTests {
 
 /// With HONE_ADAPTER_OUT set, writes the shared LoRA adapter through PEFTAdapterFile to that
 /// directory and hone's last-position logits (base + merged adapter) for the prompt
-/// [1, 403, 407, 261, 378] to `$HONE_ADAPTER_OUT.logits.json`, for scripts/check-peft.
+/// [1, 403, 407, 261, 378] to `$HONE_ADAPTER_OUT.logits.json`, for scripts/check-peft; for a
+/// LoRA (not DoRA) adapter also the llama.cpp export to `$HONE_ADAPTER_OUT.gguf`.
+/// HONE_ADAPTER_SOURCE picks another shared adapter (default stories260K-peft-lora).
 @Test("writes an adapter and hone's logits for scripts/check-peft (HONE_ADAPTER_OUT)",
       .enabled(if: ProcessInfo.processInfo.environment["HONE_ADAPTER_OUT"] != nil, "HONE_ADAPTER_OUT is not set"),
       .enabled(if: AdapterFixtures.has("stories260K-hf/model.safetensors") && AdapterFixtures.has("stories260K-peft-lora/adapter_model.safetensors"),
@@ -408,4 +418,8 @@ func writeAdapterForCheckPEFT() throws {
     let logits = try AdapterFixtures.mergedLogits(try PEFTAdapterFile.read(directory: out), tokens: tokens)
     let object: [String: Any] = ["prompt_token_ids": tokens, "last_logits": logits.map(Double.init)]
     try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]).write(to: URL(fileURLWithPath: out + ".logits.json"))
+    if !adapter.configuration.useDoRA {
+        let configuration = try HuggingFaceDirectory.llamaConfiguration(configPath: AdapterFixtures.path("stories260K-hf/config.json"))
+        try GGUFAdapterFile.write(adapter, configuration: configuration, to: out + ".gguf", name: source)
+    }
 }

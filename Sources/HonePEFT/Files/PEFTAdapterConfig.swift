@@ -14,33 +14,56 @@ extension PEFTAdapterFile {
         "task_type", "use_dora", "use_rslora",
     ]
 
-    /// `adapter_config.json` for `configuration`: the classic keys, sorted, pretty-printed.
-    /// `targetModules` is written as given (sorted, as a set: PEFT does not keep the order).
+    /// `adapter_config.json` for `configuration`: the classic keys, sorted, indented by two
+    /// spaces as PEFT's `json.dumps(indent=2, sort_keys=True)` writes them. `targetModules` is
+    /// written sorted (a set in PEFT: the order means nothing).
     public static func configurationJSON(_ configuration: AdapterConfiguration) throws -> Data {
         let c = configuration
-        let alpha: Any = c.alpha == c.alpha.rounded() && abs(c.alpha) < 1e15 ? Int(c.alpha) as Any : c.alpha as Any
-        let object: [String: Any] = [
-            "alpha_pattern": [String: Any](),
-            "base_model_name_or_path": c.baseModelNameOrPath as Any? ?? NSNull(),
-            "bias": c.bias,
-            "fan_in_fan_out": c.fanInFanOut,
-            "inference_mode": true,
-            "init_lora_weights": true,
-            "layers_pattern": NSNull(),
-            "layers_to_transform": NSNull(),
-            "lora_alpha": alpha,
-            "lora_dropout": c.dropout,
-            "modules_to_save": NSNull(),
-            "peft_type": "LORA",
-            "r": c.rank,
-            "rank_pattern": [String: Any](),
-            "revision": NSNull(),
-            "target_modules": Array(Set(c.targetModules)).sorted(),
-            "task_type": c.taskType,
-            "use_dora": c.useDoRA,
-            "use_rslora": c.useRSLoRA,
+        func string(_ s: String) -> String {
+            // A JSON string literal: quotes, backslashes and control characters escaped.
+            var out = "\""
+            for scalar in s.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
+        }
+        func number(_ x: Double) -> String {
+            x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : "\(x)"
+        }
+        let targets = Array(Set(c.targetModules)).sorted()
+        let values: [String: String] = [
+            "alpha_pattern": "{}",
+            "base_model_name_or_path": c.baseModelNameOrPath.map(string) ?? "null",
+            "bias": string(c.bias),
+            "fan_in_fan_out": "\(c.fanInFanOut)",
+            "inference_mode": "true",
+            "init_lora_weights": "true",
+            "layers_pattern": "null",
+            "layers_to_transform": "null",
+            "lora_alpha": number(c.alpha),
+            "lora_dropout": c.dropout == 0 ? "0.0" : "\(c.dropout)",
+            "modules_to_save": "null",
+            "peft_type": string("LORA"),
+            "r": "\(c.rank)",
+            "rank_pattern": "{}",
+            "revision": "null",
+            "target_modules": targets.isEmpty ? "[]" : "[\n" + targets.map { "    " + string($0) }.joined(separator: ",\n") + "\n  ]",
+            "task_type": string(c.taskType),
+            "use_dora": "\(c.useDoRA)",
+            "use_rslora": "\(c.useRSLoRA)",
         ]
-        return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]) + Data([0x0A])
+        guard c.alpha.isFinite, c.dropout.isFinite else {
+            throw CheckpointError(file: configurationName, "lora_alpha \(c.alpha) and lora_dropout \(c.dropout) must be finite numbers")
+        }
+        let lines = classicKeys.map { "  \(string($0)): \(values[$0]!)" }
+        return Data(("{\n" + lines.joined(separator: ",\n") + "\n}\n").utf8)
     }
 
     /// The configuration in `adapter_config.json` bytes. `targetModules` is nil when the file
