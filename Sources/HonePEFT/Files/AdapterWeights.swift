@@ -51,7 +51,7 @@ public struct AdapterConfiguration: Sendable, Equatable {
 }
 
 /// One targeted module's adapter tensors, in PyTorch's Linear convention.
-public struct AdapterModule: @unchecked Sendable {
+public struct AdapterModule: Sendable {
     /// `lora_A`: [r, in].
     public var a: Tensor
     /// `lora_B`: [out, r].
@@ -71,7 +71,7 @@ public struct AdapterModule: @unchecked Sendable {
 
 /// One adapter: its configuration and its modules' tensors by the model's module name
 /// (Hugging Face names without `.weight`, e.g. `model.layers.0.self_attn.q_proj`).
-public struct AdapterWeights: @unchecked Sendable {
+public struct AdapterWeights: Sendable {
     public var configuration: AdapterConfiguration
     public var modules: [String: AdapterModule]
     /// The rotary layout the q_proj/k_proj modules' B rows (and magnitudes) are in: that of the

@@ -125,8 +125,8 @@ extension PEFTAdapterFile {
         // Features hone does not implement, each refused by its key.
         let refusals: [(key: String, why: String)] = [
             ("modules_to_save", "lists modules saved in full beside the adapter; hone's adapters hold LoRA tensors only"),
+            // (layers_pattern only matters together with layers_to_transform.)
             ("layers_to_transform", "restricts LoRA to some layers; hone applies an adapter to every layer holding its tensors and does not read this key"),
-            ("layers_pattern", "restricts LoRA to some layers; hone does not read this key"),
             ("rank_pattern", "gives some modules their own rank; hone uses one rank r for all modules"),
             ("alpha_pattern", "gives some modules their own lora_alpha; hone uses one lora_alpha for all modules"),
             ("lora_bias", "adds a trained bias to lora_B; hone's adapters have none"),
@@ -137,7 +137,6 @@ extension PEFTAdapterFile {
             ("alora_invocation_tokens", "makes this an activated LoRA (aLoRA), which hone does not implement"),
             ("arrow_config", "routes between several adapters (Arrow), which hone does not implement"),
             ("use_bdlora", "turns on block-diagonal LoRA, which hone does not implement"),
-            ("megatron_config", "describes Megatron parallel layers, which hone does not implement"),
         ]
         for (key, why) in refusals where isSet(key) {
             throw fail(key, "is \(describe(object[key]!)): it \(why)")
