@@ -37,6 +37,13 @@ enum AdapterFixtures {
         return path
     }
 
+    /// Removes the directory `temporaryDirectory` made that holds `path`.
+    static func removeTemporary(_ path: String) {
+        var url = URL(fileURLWithPath: path)
+        while !url.lastPathComponent.hasPrefix("hone-adapter-") && url.pathComponents.count > 1 { url.deleteLastPathComponent() }
+        if url.lastPathComponent.hasPrefix("hone-adapter-") { try? FileManager.default.removeItem(at: url) }
+    }
+
     /// A tensor of `shape` with deterministic, distinct values.
     static func tensor(_ shape: [Int], seed: Int) -> Tensor {
         let count = shape.reduce(1, *)

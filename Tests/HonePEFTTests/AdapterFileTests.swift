@@ -85,6 +85,7 @@ struct PEFTAdapterFileTests {
     func roundTrip(dora: Bool) throws {
         let adapter = AdapterFixtures.tinyAdapter(rsLoRA: dora, dora: dora)
         let directory = try AdapterFixtures.temporaryDirectory("roundtrip") + "/adapter"
+        defer { AdapterFixtures.removeTemporary(directory) }
         try PEFTAdapterFile.write(adapter, to: directory)
         let back = try PEFTAdapterFile.read(directory: directory)
         #expect(back.configuration == adapter.configuration)
@@ -105,6 +106,7 @@ struct PEFTAdapterFileTests {
     func sharedRoundTrip(adapterName: String) throws {
         let adapter = try PEFTAdapterFile.read(directory: AdapterFixtures.path(adapterName))
         let directory = try AdapterFixtures.temporaryDirectory("shared") + "/" + adapterName
+        defer { AdapterFixtures.removeTemporary(directory) }
         try PEFTAdapterFile.write(adapter, to: directory)
         let back = try PEFTAdapterFile.read(directory: directory)
         #expect(back.configuration == adapter.configuration)
@@ -119,6 +121,7 @@ struct PEFTAdapterFileTests {
     func configurationKeys() throws {
         let adapter = AdapterFixtures.tinyAdapter(targets: ["v_proj", "q_proj"], rsLoRA: true)
         let directory = try AdapterFixtures.temporaryDirectory("config") + "/adapter"
+        defer { AdapterFixtures.removeTemporary(directory) }
         try PEFTAdapterFile.write(adapter, to: directory)
         let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/adapter_config.json"))
         let config = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
@@ -155,27 +158,34 @@ struct PEFTAdapterFileTests {
         ]
         for (key, value) in cases {
             let directory = try AdapterFixtures.editedAdapter { $0[key] = value }
+            defer { AdapterFixtures.removeTemporary(directory) }
             expectCheckpointError("adapter_config.json", key) { _ = try PEFTAdapterFile.read(directory: directory) }
         }
         // use_dora on an adapter whose peft_type is not LoRA is refused by peft_type.
         let dora = try AdapterFixtures.editedAdapter { $0["peft_type"] = "LOHA"; $0["use_dora"] = true }
+        defer { AdapterFixtures.removeTemporary(dora) }
         expectCheckpointError("peft_type", "LOHA") { _ = try PEFTAdapterFile.read(directory: dora) }
         // Unknown keys and empty/null/false values of known ones are fine.
         let tolerant = try AdapterFixtures.editedAdapter {
             $0["some_future_key"] = ["x": 1]; $0["modules_to_save"] = [Any](); $0["lora_bias"] = false; $0["megatron_core"] = "megatron.core"
         }
+        defer { AdapterFixtures.removeTemporary(tolerant) }
         #expect(try PEFTAdapterFile.read(directory: tolerant).configuration.targetModules == ["q_proj", "v_proj"])
         // "all-linear" (a string) takes the targets from the tensors.
         let allLinear = try AdapterFixtures.editedAdapter { $0["target_modules"] = "all-linear" }
+        defer { AdapterFixtures.removeTemporary(allLinear) }
         #expect(try PEFTAdapterFile.read(directory: allLinear).configuration.targetModules == ["q_proj", "v_proj"])
         // Targets that do not select a module's tensors.
         let narrow = try AdapterFixtures.editedAdapter { $0["target_modules"] = ["q_proj"] }
+        defer { AdapterFixtures.removeTemporary(narrow) }
         expectCheckpointError("v_proj", "target_modules") { _ = try PEFTAdapterFile.read(directory: narrow) }
         // A rank that disagrees with the tensors.
         let rank = try AdapterFixtures.editedAdapter { $0["r"] = 8 }
+        defer { AdapterFixtures.removeTemporary(rank) }
         expectCheckpointError("adapter_model.safetensors", "lora_A.weight", "rank r is 8") { _ = try PEFTAdapterFile.read(directory: rank) }
         // DoRA declared but no magnitudes stored.
         let noMagnitude = try AdapterFixtures.editedAdapter { $0["use_dora"] = true }
+        defer { AdapterFixtures.removeTemporary(noMagnitude) }
         expectCheckpointError("lora_magnitude_vector", "missing") { _ = try PEFTAdapterFile.read(directory: noMagnitude) }
     }
 
@@ -183,13 +193,13 @@ struct PEFTAdapterFileTests {
     func tensorFaults() throws {
         let adapter = AdapterFixtures.tinyAdapter(targets: ["q_proj", "v_proj"])
         let directory = try AdapterFixtures.temporaryDirectory("faults") + "/adapter"
+        defer { AdapterFixtures.removeTemporary(directory) }
         try PEFTAdapterFile.write(adapter, to: directory)
         let weightsPath = directory + "/adapter_model.safetensors"
         let good = try Data(contentsOf: URL(fileURLWithPath: weightsPath))
         func rewrite(_ tensors: [(String, Tensor)]) throws {
             try SafeTensorsWriter.write(tensors, metadata: ["format": "pt"], to: weightsPath)
         }
-        let q = adapter.modules["model.layers.0.self_attn.q_proj"]!
         let all: [(String, Tensor)] = adapter.moduleNames.flatMap { module in
             [(PEFTAdapterFile.tensorName(module: module, part: "lora_A"), adapter.modules[module]!.a),
              (PEFTAdapterFile.tensorName(module: module, part: "lora_B"), adapter.modules[module]!.b)]
@@ -213,7 +223,6 @@ struct PEFTAdapterFileTests {
         expectCheckpointError("base_model.model.lm_head.weight", "not a LoRA tensor") { _ = try PEFTAdapterFile.read(directory: directory) }
         try rewrite(all + [("base_model.model.model.embed_tokens.lora_embedding_A", Tensor.ones([4, 32]))])
         expectCheckpointError("lora_embedding_A", "embedding LoRA") { _ = try PEFTAdapterFile.read(directory: directory) }
-        _ = q
 
         // Truncated and corrupted bytes: errors, not crashes.
         for cut in [0, 5, 8, 40, good.count / 2, good.count - 1] {
@@ -238,6 +247,7 @@ struct PEFTAdapterFileTests {
     @Test("the writer refuses inconsistent adapters and interleaved q/k rows")
     func writerRefusals() throws {
         let root = try AdapterFixtures.temporaryDirectory("refuse")
+        defer { AdapterFixtures.removeTemporary(root) }
         var adapter = AdapterFixtures.tinyAdapter(targets: ["q_proj", "v_proj"])
         adapter.modules["model.layers.0.self_attn.q_proj"]!.a = AdapterFixtures.tensor([3, 8], seed: 3)
         expectCheckpointError("q_proj.lora_A.weight", "rank r is 4") { try PEFTAdapterFile.write(adapter, to: root + "/a") }
@@ -311,6 +321,7 @@ struct GGUFAdapterFileTests {
         let c = AdapterFixtures.tinyLlama
         let adapter = AdapterFixtures.tinyAdapter(rank: 4, alpha: 8, rsLoRA: rsLoRA)
         let path = try AdapterFixtures.temporaryDirectory("gguf") + "/adapter.gguf"
+        defer { AdapterFixtures.removeTemporary(path) }
         try GGUFAdapterFile.write(adapter, configuration: c, to: path)
 
         let reader = try GGUFReader(path: path)
@@ -340,6 +351,7 @@ struct GGUFAdapterFileTests {
     func refusals() throws {
         let c = AdapterFixtures.tinyLlama
         let root = try AdapterFixtures.temporaryDirectory("gguf-refuse")
+        defer { AdapterFixtures.removeTemporary(root) }
         expectCheckpointError("DoRA", "magnitude") {
             try GGUFAdapterFile.write(AdapterFixtures.tinyAdapter(dora: true), configuration: c, to: root + "/dora.gguf")
         }
@@ -393,6 +405,7 @@ struct GGUFAdapterFileTests {
         let configuration = try HuggingFaceDirectory.llamaConfiguration(configPath: AdapterFixtures.path("stories260K-hf/config.json"))
         let adapter = try PEFTAdapterFile.read(directory: AdapterFixtures.path("stories260K-peft-lora"))
         let path = try AdapterFixtures.temporaryDirectory("gguf-shared") + "/stories260K-lora.gguf"
+        defer { AdapterFixtures.removeTemporary(path) }
         try GGUFAdapterFile.write(adapter, configuration: configuration, to: path)
         let back = try GGUFAdapterFile.read(path: path)
         #expect(back.modules.count == 10 && back.configuration.scaling == 2)
