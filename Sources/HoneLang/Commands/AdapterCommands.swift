@@ -1,6 +1,7 @@
 import Foundation
 import HoneModels
 import HonePEFT
+import HoneTensor
 
 /// The adapters of the model a command names (`model=NAME`) or the current one.
 enum AdapterReference {
@@ -232,5 +233,141 @@ public enum ShowParamsCommand: Command {
         }
         context.show(lines.joined(separator: "\n"))
         return .record(Record("params", [("trainable", .int(report.trainable)), ("total", .int(report.total)), ("share", .float(report.share))]))
+    }
+}
+
+/// `save adapter PATH [format=peft|gguf]`.
+public enum SaveAdapterCommand: Command {
+    static let path = Arg<String>.positional("path", .path(extensions: []),
+        help: "the directory (peft: adapter_config.json + adapter_model.safetensors) or .gguf file to write")
+    static let format = Arg<String>.option("format", .choice(["peft", "gguf"]),
+        help: "peft: Hugging Face PEFT's layout; gguf: the file llama.cpp's --lora reads (default: gguf for a path ending in .gguf, else peft)")
+    static let name = Arg<String>.option("name", .word, help: "which adapter (default: the active one)")
+
+    public static let spec = CommandSpec(
+        ["save", "adapter"], summary: "save an adapter for PEFT (adapter_config.json + safetensors) or llama.cpp (GGUF)",
+        discussion: """
+            Only the adapter's own tensors are written: a few megabytes instead of the whole model. \
+            q/k rows are written in each format's rotary layout whatever the model was loaded from. \
+            An rsLoRA adapter written as GGUF has √r folded into alpha, since llama.cpp scales by alpha/r.
+            """,
+        category: .adapters, arguments: [path.spec, format.spec, name.spec],
+        examples: [.init("save adapter out/my-lora", "for PeftModel.from_pretrained"),
+                   .init("save adapter out/my-lora.gguf", "for llama.cpp --lora")],
+        isHeavy: true)
+
+    public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
+        let (handle, set) = try AdapterReference.set(nil, in: context, range: nil)
+        let adapterName = arguments.optional(name) ?? set.activeName
+        guard let adapterName, let adapter = set.adapter(named: adapterName) else {
+            if let wanted = arguments.optional(name) { throw AdapterReference.error(set.unknown(wanted), context, at: arguments.range(of: name)) }
+            throw HoneError(.value, "\(handle.name) has no adapter to save", at: context.call.range, hints: ["`lora r=8` adds one"])
+        }
+        let target = context.resolve(path: arguments[path])
+        let chosen = arguments.optional(format) ?? (target.lowercased().hasSuffix(".gguf") ? "gguf" : "peft")
+        let weights = try adapter.fileWeights(for: handle.model, baseModel: handle.source)
+        if chosen == "gguf" {
+            guard let llama = handle.model as? LlamaModel else {
+                throw HoneError(.value, "GGUF adapters are written for Llama-family models", at: arguments.range(of: format) ?? context.call.range,
+                                hints: ["save it with format=peft"])
+            }
+            try GGUFAdapterFile.write(weights, configuration: llama.configuration, to: target, name: adapter.name)
+        } else {
+            try PEFTAdapterFile.write(weights, to: target)
+        }
+        context.say("saved adapter \(adapter.name) to \(arguments[path]) (\(chosen == "gguf" ? "GGUF for llama.cpp" : "PEFT"), "
+                    + "\(ShowModelCommand.formatted(adapter.parameterCount)) parameters)")
+        return .string(target)
+    }
+}
+
+/// `load adapter PATH [as NAME]`.
+public enum LoadAdapterCommand: Command {
+    static let path = Arg<String>.positional("path", .path(extensions: []), help: "a PEFT adapter directory or a llama.cpp GGUF adapter")
+    static let name = Arg<String>.clause("as", .name, help: "the adapter's name (default: `default`)")
+
+    public static let spec = CommandSpec(
+        ["load", "adapter"], summary: "load a PEFT or GGUF adapter onto the current model",
+        discussion: "The adapter must fit the model: a module it lacks or a tensor of another shape is refused, naming it and both shapes. It becomes the active adapter.",
+        category: .adapters, arguments: [path.spec, name.spec],
+        examples: [.init("load adapter ../shared/models/stories260K-peft-lora", "an adapter trained with Hugging Face PEFT")],
+        isHeavy: true)
+
+    public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
+        let (handle, set) = try AdapterReference.set(nil, in: context, range: nil)
+        let source = context.resolve(path: arguments[path])
+        let weights: AdapterWeights
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory), !isDirectory.boolValue {
+            weights = try GGUFAdapterFile.read(path: source)
+        } else {
+            weights = try PEFTAdapterFile.read(directory: source)
+        }
+        let adapterName = arguments.optional(name) ?? "default"
+        do {
+            let adapter = try LoRAAdapter.from(weights, name: adapterName, on: handle.model)
+            try set.add(adapter)
+            context.say("loaded adapter \(adapterName) onto \(handle.name): \(AdapterReference.describe(adapter)), "
+                        + "\(adapter.layers.count) modules, \(ShowModelCommand.formatted(adapter.parameterCount)) parameters")
+        } catch let error as AdapterError {
+            throw AdapterReference.error(error, context, at: arguments.range(of: path))
+        }
+        return .string(adapterName)
+    }
+}
+
+/// `quantize nf4|q8_0|q4_0`: QLoRA's frozen base.
+public enum QuantizeCommand: Command {
+    static let format = Arg<String>.positional("format", .choice(QuantizationFormat.allCases.map(\.rawValue)),
+        help: "nf4 (QLoRA's 4-bit NormalFloat, blocks of 64, double-quantised scales), q8_0 or q4_0 (GGUF's, blocks of 32)")
+    static let model = Arg<String>.option("model", .word, help: "which model (default: the current model)")
+
+    public static let spec = CommandSpec(
+        ["quantize"], summary: "store the model's linear weights in 4 or 8 bits (QLoRA's frozen base)",
+        discussion: """
+            The linear layers inside the blocks are stored quantised and dequantised on the fly; \
+            embeddings, the output head and norms stay float32, as QLoRA keeps them. Adapters on \
+            top still train in float32. Prints the memory before and after, and any weight kept in \
+            float32 (Q8_0/Q4_0 need rows that are a multiple of 32).
+            """,
+        category: .adapters, arguments: [format.spec, model.spec],
+        examples: [.init("quantize nf4", "then `lora …`: that is QLoRA")], isHeavy: true)
+
+    public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
+        let handle = try ModelReference.resolve(arguments.optional(model), in: context, range: arguments.range(of: model))
+        let chosen = QuantizationFormat(rawValue: arguments[format]) ?? .nf4
+        let result: QuantizationReport
+        do { result = try BaseQuantizer.quantize(handle.model, format: chosen) } catch let error as AdapterError { throw AdapterReference.error(error, context) }
+        report(result, handle: handle, context: context)
+        return .record(Record("quantization", [("format", .string(chosen.rawValue)), ("quantized", .int(result.quantized.count)),
+                                               ("kept_float", .int(result.keptFloat.count)),
+                                               ("bytes_before", .int(result.bytesBefore)), ("bytes_after", .int(result.bytesAfter))]))
+    }
+
+    static func report(_ report: QuantizationReport, handle: ModelHandle, context: CommandContext) {
+        context.say("quantized \(report.quantized.count) linear weights of \(handle.name) to \(report.format.rawValue): weights "
+                    + "\(ModelHandle.bytes(report.bytesBefore)) → \(ModelHandle.bytes(report.bytesAfter))")
+        if !report.keptFloat.isEmpty {
+            context.say("kept in float32 (\(report.keptFloat.count)): " + report.keptFloat.prefix(5).map { "\($0.name) (\($0.reason))" }.joined(separator: "; ")
+                        + (report.keptFloat.count > 5 ? "; …" : ""))
+        }
+    }
+}
+
+/// `qlora …`: quantise the base to NF4, then add LoRA.
+public enum QLoraCommand: Command {
+    public static let spec = CommandSpec(
+        ["qlora"], summary: "quantise the base to NF4, then add a LoRA adapter (QLoRA)",
+        discussion: "The same arguments as `lora`. The base's linear weights take about 0.52 bytes a parameter instead of 4; the adapter trains in float32.",
+        category: .adapters, arguments: LoraCommand.arguments,
+        examples: [.init("qlora r=16 alpha=32 targets=all-linear", "QLoRA as the paper sets it up")], isHeavy: true)
+
+    public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
+        let handle = try ModelReference.resolve(arguments.optional(LoraCommand.model), in: context, range: arguments.range(of: LoraCommand.model))
+        do {
+            let report = try BaseQuantizer.quantize(handle.model, format: .nf4)
+            QuantizeCommand.report(report, handle: handle, context: context)
+        } catch let error as AdapterError { throw AdapterReference.error(error, context) }
+        return try LoraCommand.add(arguments, in: context, dora: arguments[LoraCommand.dora])
     }
 }

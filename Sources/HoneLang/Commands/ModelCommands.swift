@@ -184,7 +184,7 @@ public enum ShowModelCommand: Command {
         var lines = ["model \(handle.name) (\(handle.source), \(handle.loaded.format.rawValue))",
                      "  architecture   \(m.architecture.rawValue): \(m.layerCount) layers, hidden \(m.hiddenSize), "
                      + "\(m.attentionHeads) heads / \(m.keyValueHeads) kv of size \(m.headDim), vocab \(m.vocabularySize), context \(m.contextLength)",
-                     "  dtype          float32",
+                     "  dtype          " + Self.dtype(m),
                      "  parameters     \(formatted(summary.total)) (\(ModelHandle.count(summary.total)))"]
         for (part, count) in summary.parts where count > 0 {
             let share = Double(count) / Double(max(1, summary.total)) * 100
@@ -201,6 +201,13 @@ public enum ShowModelCommand: Command {
         }
         context.show(lines.joined(separator: "\n"))
         return .object(handle)
+    }
+
+    /// "float32", or the quantised linear weights' format beside it.
+    static func dtype(_ model: any LanguageModel) -> String {
+        let formats = Set(model.quantizedWeights.values.map(\.format.rawValue)).sorted()
+        guard !formats.isEmpty else { return "float32" }
+        return "float32; \(model.quantizedWeights.count) linear weights \(formats.joined(separator: ", ")) (\(ModelHandle.bytes(model.quantizedWeights.values.reduce(0) { $0 + $1.byteCount })))"
     }
 
     static func formatted(_ n: Int) -> String {

@@ -59,7 +59,7 @@ public struct ModelSummary: Sendable {
             MemoryEstimate(method: "inference", bytes: bytes(weights + kvCache),
                            explanation: "float32 weights + a KV cache for \(model.contextLength) positions"),
             MemoryEstimate(method: "full fine-tuning", bytes: bytes(totalParameters * 16 + activations),
-                           explanation: "weights, gradients and AdamW's two moments (16 bytes a parameter) + activations for 1 × \(t) tokens"),
+                           explanation: "weights, gradients and AdamW's two moments (16 bytes a parameter) + activations for 1 × \(Int(t)) tokens"),
             MemoryEstimate(method: "LoRA r=\(loraRank)", bytes: bytes(weights + lora * 16 + activations),
                            explanation: "frozen weights + \(Int(lora)) trainable parameters on q/v with gradients and moments + activations"),
             MemoryEstimate(method: "QLoRA r=\(loraRank)", bytes: bytes(weights - Double(quantizable) * 4 + quantized + lora * 16 + activations),

@@ -49,7 +49,7 @@ public final class AdapterSet: LinearLayerHook {
         if activeName == name { activeName = adapters.last?.name }
     }
 
-    func unknown(_ name: String) -> AdapterError {
+    public func unknown(_ name: String) -> AdapterError {
         let names = adapters.map(\.name)
         var hints = [names.isEmpty ? "the model has no adapters" : "adapters: " + names.joined(separator: ", ")]
         if let near = LoRASettings.nearest(name, among: names) { hints.insert("did you mean `\(near)`?", at: 0) }
