@@ -181,4 +181,29 @@ struct AdapterCommandTests {
             """, registry: .standard)
         #expect(ok.errors.isEmpty, "\(ok.errors) \(text)")
     }
+
+    @Test("load adapter gives PEFT's greedy text; save adapter and load it back; quantize reports memory; qlora adds LoRA on NF4")
+    func adapterFilesAndQuantisation() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hone-adapter-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let peft = SharedModelFiles.directory + "/stories260K-peft-lora"
+        let (outcome, text, session) = runScript("""
+            load model "\(hf)"
+            load adapter "\(peft)"
+            let a = generate "Lily wanted to" max_tokens=20 temperature=0
+            save adapter "\(directory)/peft"
+            save adapter "\(directory)/lora.gguf"
+            load adapter "\(directory)/peft" as again
+            let b = generate "Lily wanted to" max_tokens=20 temperature=0
+            assert a.text == b.text
+            let q = quantize nf4
+            qlora r=4 targets=all-linear as small
+            """, registry: .standard)
+        #expect(outcome.errors.isEmpty, "\(outcome.errors)")
+        #expect(text.contains("Lily wanted to go on adventures with her mom. She saw a big bo\n"))
+        #expect(text.contains("quantized 35 linear weights of stories260K_hf to nf4"))
+        #expect(FileManager.default.fileExists(atPath: directory + "/peft/adapter_config.json"))
+        #expect(FileManager.default.fileExists(atPath: directory + "/lora.gguf"))
+        #expect(session.variable("q")?.field("bytes_after").map { "\($0.repr)" } == "250988")
+    }
 }

@@ -245,7 +245,7 @@ public enum SaveAdapterCommand: Command {
     static let name = Arg<String>.option("name", .word, help: "which adapter (default: the active one)")
 
     public static let spec = CommandSpec(
-        ["save", "adapter"], summary: "save an adapter for PEFT (adapter_config.json + safetensors) or llama.cpp (GGUF)",
+        ["save", "adapter"], summary: "save an adapter for PEFT (a directory) or llama.cpp (a GGUF file)",
         discussion: """
             Only the adapter's own tensors are written: a few megabytes instead of the whole model. \
             q/k rows are written in each format's rotary layout whatever the model was loaded from. \
