@@ -67,6 +67,13 @@ public enum GGUFLlama {
     // MARK: - Reading
 
     /// The model in the GGUF file at `path`, with q/k in the interleaved layout.
+    /// Whether two float32 tensors of one shape hold the same bytes, compared in place (a copy
+    /// of a 7B model's head and embedding would be a gigabyte).
+    static func sameValues(_ a: Tensor, _ b: Tensor) -> Bool {
+        let (x, y) = (a.contiguous().converted(to: .float32), b.contiguous().converted(to: .float32))
+        return withExtendedLifetime((x, y)) { memcmp(x.pointer, y.pointer, x.count * 4) == 0 }
+    }
+
     public static func load(path: String) throws -> LlamaModel {
         let (configuration, weights) = try read(path: path)
         return try LlamaModel(configuration: configuration, weights: weights, file: path)
@@ -101,7 +108,7 @@ public enum GGUFLlama {
                 "has \(configuration.vocabSize) rows but the tokenizer has \(tokens.count) tokens")
         }
         if let output = weights["lm_head.weight"], let embedding = weights["model.embed_tokens.weight"] {
-            configuration.tieWordEmbeddings = output.shape == embedding.shape && output.scalars == embedding.scalars
+            configuration.tieWordEmbeddings = output.shape == embedding.shape && Self.sameValues(output, embedding)
             if configuration.tieWordEmbeddings { weights["lm_head.weight"] = nil }
         } else {
             configuration.tieWordEmbeddings = true
