@@ -182,4 +182,21 @@ struct LoRATests {
         #expect(adapter.layers.contains { ($0.b.grad?.scalars.map(abs).max() ?? 0) > 0 })
         #expect(model.parameters.allSatisfy { $0.tensor.grad == nil })
     }
+
+    @Test("PiSSA: outputs unchanged, B·A from W's top singular vectors, and the residual keeps the rest")
+    func pissa() throws {
+        let model = try randomLlama()
+        let before = logits(model)
+        let q = model.weights["model.layers.0.self_attn.q_proj.weight"]!
+        let original = try SVD.decompose(q)
+        // The decomposition rebuilds W.
+        let rebuilt = original.u.matmul(Tensor(shape: [16, 16], values: (0..<256).map { $0 / 16 == $0 % 16 ? original.s[$0 % 16] : 0 })).matmul(original.vt)
+        #expect(maxDifference(rebuilt.scalars, q.scalars) < 1e-4)
+        let set = AdapterSet.on(model)
+        try set.add(LoRAAdapter.fresh(name: "p", settings: LoRASettings(rank: 4, alpha: 8, targets: ["q_proj"], initialization: .pissa), on: model))
+        #expect(maxDifference(logits(model), before) < 1e-4)
+        // The residual's largest singular value is W's fifth: the top 4 moved into the adapter.
+        let residual = try SVD.decompose(model.weights["model.layers.0.self_attn.q_proj.weight"]!)
+        #expect(abs(residual.s[0] - original.s[4]) < 1e-4 * original.s[0])
+    }
 }

@@ -34,7 +34,7 @@ public enum LoraCommand: Command {
     static let rslora = Arg<Bool>.option("rslora", .bool, default: .bool(false), help: "scale by alpha/√r instead of alpha/r")
     static let dora = Arg<Bool>.option("dora", .bool, default: .bool(false), help: "weight-decomposed LoRA: a learned magnitude per output row")
     static let initialization = Arg<String>.option("init", .choice(LoRAInitialization.allCases.map(\.rawValue)), default: .string("kaiming"),
-        help: "how A starts (B starts at zero): kaiming (PEFT's default) or gaussian")
+        help: "how A starts: kaiming (PEFT's default) or gaussian, B at zero; pissa: A and B from W's top singular vectors, W keeps the residual")
     static let seed = Arg<Int>.option("seed", .int(0...Int.max), help: "the seed for A (default: the session's `seed`)")
     static let model = Arg<String>.option("model", .word, help: "the model to adapt (default: the current model)")
     static let name = Arg<String>.clause("as", .name, help: "the adapter's name (default: `default`, as PEFT names it)")
@@ -73,6 +73,9 @@ public enum LoraCommand: Command {
             try set.add(adapter)
             let report = ParameterReport(model: handle.model)
             let modules = Array(Set(adapter.layers.map(\.module.shortName))).sorted()
+            if settings.initialization == .pissa {
+                context.say("PiSSA: the targeted base weights now hold the residual W − s·BA; the adapter alone applies only to this base")
+            }
             context.say("added adapter \(adapterName) to \(handle.name): \(AdapterReference.describe(adapter)) on "
                         + "\(modules.joined(separator: ", ")) (\(adapter.layers.count) modules)")
             context.say("trainable: \(ShowModelCommand.formatted(report.trainable)) of \(ShowModelCommand.formatted(report.total)) parameters "
@@ -191,8 +194,13 @@ public enum MergeCommand: Command {
     public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
         let (handle, set) = try AdapterReference.set(nil, in: context, range: nil)
         do {
+            let quantized = Set(handle.model.quantizedWeights.keys)
             let adapter = try set.merge()
             context.say("merged \(adapter.name) into \(handle.name)'s weights (\(adapter.layers.count) modules)")
+            let dequantized = adapter.layers.filter { quantized.contains($0.module.name + ".weight") }.count
+            if dequantized > 0 {
+                context.say("\(dequantized) of them were quantised: dequantised to float32 to merge (`unmerge` quantises them again)")
+            }
         } catch let error as AdapterError { throw AdapterReference.error(error, context) }
         return .none
     }

@@ -6,6 +6,10 @@ public enum LoRAInitialization: String, Sendable, CaseIterable {
     case kaiming
     /// PEFT's `init_lora_weights="gaussian"`: A ~ N(0, 1/r).
     case gaussian
+    /// PiSSA: A and B from the top r singular vectors of W (A = √(S/s)·Vᵀ, B = U·√(S/s)), and the
+    /// base weight replaced by the residual W − s·BA, so the model's outputs are unchanged while
+    /// the adapter starts on W's principal directions.
+    case pissa
 }
 
 /// A LoRA adapter's hyperparameters, with PEFT's `LoraConfig` defaults.
