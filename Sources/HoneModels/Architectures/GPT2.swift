@@ -140,8 +140,10 @@ public struct GPT2Configuration: Codable, Sendable, Equatable {
 ///     logits = ln_f(x)·wteᵀ        (lm_head.weight instead when not tied)
 public final class GPT2Model: LanguageModel {
     public let configuration: GPT2Configuration
-    /// The weights by Hugging Face name. `lm_head.weight` is absent when embeddings are tied.
-    public private(set) var weights: [String: Tensor]
+    /// The float32 weights by Hugging Face name. `lm_head.weight` is absent when embeddings are
+    /// tied; quantised Conv1D weights are in `quantizedWeights` instead.
+    public var weights: [String: Tensor] { store.floats }
+    private var store: WeightStore
 
     /// A model over `weights`, which must hold exactly `configuration.parameterShapes` (an extra
     /// `lm_head.weight` of the embedding's shape is dropped when tied). Throws a
@@ -159,7 +161,7 @@ public final class GPT2Model: LanguageModel {
         }
         weights = try CheckpointWeights.checked(weights, expected: configuration.parameterShapes, file: file, architecture: "GPT-2")
         self.configuration = configuration
-        self.weights = weights
+        store = WeightStore(weights, linearModules: Self.linearModules(of: configuration))
     }
 
     public var architecture: ModelArchitecture { .gpt2 }
@@ -173,10 +175,10 @@ public final class GPT2Model: LanguageModel {
 
     /// The weights in checkpoint order, with their names.
     public var parameters: [(name: String, tensor: Tensor)] {
-        configuration.parameterShapes.map { ($0.name, storedWeight($0.name)) }
+        configuration.parameterShapes.map { ($0.name, store[$0.name]!) }
     }
 
-    private func weight(_ name: String) -> Tensor { weights[name]! }
+    private func weight(_ name: String) -> Tensor { store.floats[name]! }
 
     public var linearHook: (any LinearLayerHook)?
 
@@ -186,29 +188,19 @@ public final class GPT2Model: LanguageModel {
         let quantized = quantizedWeights[name + ".weight"]
         let base = { (quantized.map { x.matmul(quantizedTransposed: $0) } ?? x.matmul(self.weight(name + ".weight"))) + b }
         guard let linearHook else { return base() }
-        return linearHook.output(of: name, input: x, weight: { self.storedWeight(name + ".weight") }, bias: b, base: base)
-    }
-
-    /// The weight as the checkpoint stores it ([in, out] for Conv1D), dequantised when quantised.
-    private func storedWeight(_ name: String) -> Tensor {
-        weights[name] ?? quantizedWeights[name]!.dequantized().transposed().contiguous()
+        return linearHook.output(of: name, input: x, weight: { self.store[name + ".weight"]! }, bias: b, base: base)
     }
 
     /// Quantised Conv1D weights are held transposed, [out, in], as the quantised matmul takes them.
-    public private(set) var quantizedWeights: [String: QuantizedMatrix] = [:]
+    public var quantizedWeights: [String: QuantizedMatrix] { store.quantized }
 
-    public func quantizeWeight(_ name: String, format: QuantizationFormat) throws {
-        guard quantizedWeights[name] == nil else { return }
-        guard let w = weights[name], linearModules.contains(where: { $0.name + ".weight" == name }) else {
-            throw CheckpointError(file: "<model>", tensor: name, "is not the weight of a linear layer; only those are quantised")
-        }
-        quantizedWeights[name] = try QuantizedMatrix(quantizing: w.transposed().contiguous(), format: format)
-        weights[name] = nil
-    }
+    public func quantizeWeight(_ name: String, format: QuantizationFormat) throws { try store.quantize(name, format: format) }
 
     public var parameterCount: Int { configuration.parameterShapes.reduce(0) { $0 + $1.shape.reduce(1, *) } }
 
-    public var linearModules: [LinearModule] {
+    public var linearModules: [LinearModule] { Self.linearModules(of: configuration) }
+
+    static func linearModules(of configuration: GPT2Configuration) -> [LinearModule] {
         let c = configuration.embeddingSize, f = configuration.mlpSize
         return (0..<configuration.layerCount).flatMap { layer -> [LinearModule] in
             let p = "transformer.h.\(layer)."
@@ -221,16 +213,7 @@ public final class GPT2Model: LanguageModel {
         }
     }
 
-    public func replaceWeight(_ name: String, with tensor: Tensor) throws {
-        guard let shape = weights[name]?.shape ?? quantizedWeights[name].map({ [$0.cols, $0.rows] }) else {
-            throw CheckpointError(file: "<model>", tensor: name, "is not a weight of this model")
-        }
-        guard shape == tensor.shape else {
-            throw CheckpointError(file: "<model>", tensor: name, "has shape \(shape); the replacement has \(tensor.shape)")
-        }
-        quantizedWeights[name] = nil
-        weights[name] = tensor.dtype == .float32 ? tensor : tensor.converted(to: .float32)
-    }
+    public func replaceWeight(_ name: String, with tensor: Tensor) throws { try store.replace(name, with: tensor) }
 
     /// Logits [B, T, vocab]. See `LanguageModel.forward(tokens:batch:cache:)`.
     public func forward(tokens: [Int], batch: Int, cache: KVCache?, lastPositionOnly: Bool) -> Tensor {

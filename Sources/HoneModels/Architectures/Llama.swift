@@ -238,8 +238,10 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
 ///     logits = rmsNorm(x)·Wlmᵀ        (Wlm = the embedding when tied)
 public final class LlamaModel: LanguageModel {
     public let configuration: LlamaConfiguration
-    /// The weights by Hugging Face name. `lm_head.weight` is absent when embeddings are tied.
-    public private(set) var weights: [String: Tensor]
+    /// The float32 weights by Hugging Face name. `lm_head.weight` is absent when embeddings are
+    /// tied; quantised linear weights are in `quantizedWeights` instead.
+    public var weights: [String: Tensor] { store.floats }
+    private var store: WeightStore
     /// "model.layers.N." for each layer, built once rather than on every forward.
     private let layerPrefixes: [String]
 
@@ -251,8 +253,8 @@ public final class LlamaModel: LanguageModel {
         if configuration.tieWordEmbeddings { weights["lm_head.weight"] = nil }
         weights = try CheckpointWeights.checked(weights, expected: configuration.parameterShapes, file: file, architecture: "Llama")
         self.configuration = configuration
-        self.weights = weights
         layerPrefixes = (0..<configuration.numHiddenLayers).map { "model.layers.\($0)." }
+        store = WeightStore(weights, linearModules: Self.linearModules(of: configuration))
     }
 
     public var architecture: ModelArchitecture { .llama }
@@ -266,10 +268,10 @@ public final class LlamaModel: LanguageModel {
 
     /// The weights in checkpoint order, with their names.
     public var parameters: [(name: String, tensor: Tensor)] {
-        configuration.parameterShapes.map { ($0.name, weights[$0.name] ?? quantizedWeights[$0.name]!.dequantized()) }
+        configuration.parameterShapes.map { ($0.name, store[$0.name]!) }
     }
 
-    private func weight(_ name: String) -> Tensor { weights[name]! }
+    private func weight(_ name: String) -> Tensor { store.floats[name]! }
 
     public var linearHook: (any LinearLayerHook)?
 
@@ -283,46 +285,34 @@ public final class LlamaModel: LanguageModel {
             return b.map { y + $0 } ?? y
         }
         guard let linearHook else { return base() }
-        return linearHook.output(of: name, input: x, weight: { quantized?.dequantized() ?? self.weight(name + ".weight") }, bias: b, base: base)
+        return linearHook.output(of: name, input: x, weight: { self.store[name + ".weight"]! }, bias: b, base: base)
     }
 
-    public private(set) var quantizedWeights: [String: QuantizedMatrix] = [:]
+    public var quantizedWeights: [String: QuantizedMatrix] { store.quantized }
 
-    public func quantizeWeight(_ name: String, format: QuantizationFormat) throws {
-        guard quantizedWeights[name] == nil else { return }
-        guard let w = weights[name], linearModules.contains(where: { $0.name + ".weight" == name }) else {
-            throw CheckpointError(file: "<model>", tensor: name, "is not the weight of a linear layer; only those are quantised")
-        }
-        quantizedWeights[name] = try QuantizedMatrix(quantizing: w, format: format)
-        weights[name] = nil
-    }
+    public func quantizeWeight(_ name: String, format: QuantizationFormat) throws { try store.quantize(name, format: format) }
 
     public var parameterCount: Int { configuration.parameterShapes.reduce(0) { $0 + $1.shape.reduce(1, *) } }
 
-    public var linearModules: [LinearModule] {
-        let cfg = configuration
+    public var linearModules: [LinearModule] { Self.linearModules(of: configuration) }
+
+    static func linearModules(of cfg: LlamaConfiguration) -> [LinearModule] {
         let (c, q, kv, f) = (cfg.hiddenSize, cfg.queryDim, cfg.kvDim, cfg.intermediateSize)
-        return layerPrefixes.flatMap { p in [
-            LinearModule(name: p + "self_attn.q_proj", inFeatures: c, outFeatures: q),
-            LinearModule(name: p + "self_attn.k_proj", inFeatures: c, outFeatures: kv),
-            LinearModule(name: p + "self_attn.v_proj", inFeatures: c, outFeatures: kv),
-            LinearModule(name: p + "self_attn.o_proj", inFeatures: q, outFeatures: c),
-            LinearModule(name: p + "mlp.gate_proj", inFeatures: c, outFeatures: f),
-            LinearModule(name: p + "mlp.up_proj", inFeatures: c, outFeatures: f),
-            LinearModule(name: p + "mlp.down_proj", inFeatures: f, outFeatures: c),
-        ] }
+        return (0..<cfg.numHiddenLayers).flatMap { layer -> [LinearModule] in
+            let p = "model.layers.\(layer)."
+            return [
+                LinearModule(name: p + "self_attn.q_proj", inFeatures: c, outFeatures: q),
+                LinearModule(name: p + "self_attn.k_proj", inFeatures: c, outFeatures: kv),
+                LinearModule(name: p + "self_attn.v_proj", inFeatures: c, outFeatures: kv),
+                LinearModule(name: p + "self_attn.o_proj", inFeatures: q, outFeatures: c),
+                LinearModule(name: p + "mlp.gate_proj", inFeatures: c, outFeatures: f),
+                LinearModule(name: p + "mlp.up_proj", inFeatures: c, outFeatures: f),
+                LinearModule(name: p + "mlp.down_proj", inFeatures: f, outFeatures: c),
+            ]
+        }
     }
 
-    public func replaceWeight(_ name: String, with tensor: Tensor) throws {
-        guard let shape = weights[name]?.shape ?? quantizedWeights[name]?.shape else {
-            throw CheckpointError(file: "<model>", tensor: name, "is not a weight of this model")
-        }
-        guard shape == tensor.shape else {
-            throw CheckpointError(file: "<model>", tensor: name, "has shape \(shape); the replacement has \(tensor.shape)")
-        }
-        quantizedWeights[name] = nil
-        weights[name] = tensor.dtype == .float32 ? tensor : tensor.converted(to: .float32)
-    }
+    public func replaceWeight(_ name: String, with tensor: Tensor) throws { try store.replace(name, with: tensor) }
 
     public func forward(tokens: [Int], batch: Int, cache: KVCache?, lastPositionOnly: Bool) -> Tensor {
         // The cache holds no graph: a cached forward is inference.
