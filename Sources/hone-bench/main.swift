@@ -12,7 +12,7 @@ struct HoneBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hone-bench",
         abstract: "Micro-benchmarks of hone's kernels.",
-        subcommands: [SGEMMBench.self, TensorBench.self, GenerateBench.self])
+        subcommands: [SGEMMBench.self, TensorBench.self, GenerateBench.self, TrainBench.self])
 }
 
 /// A GEMM shape, written M x K x N: C[M×N] = A[M×K] · B[K×N].

@@ -299,6 +299,8 @@ struct ActivationTests {
             clock_gettime(clock, &ts)
             return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
         }
+        Parallel.settingsLock.lock()
+        defer { Parallel.settingsLock.unlock() }
         let saved = Parallel.threads
         defer { Parallel.threads = saved }
         var lines: [String] = []

@@ -126,6 +126,8 @@ private func values(_ count: Int, seed: UInt64) -> [Float] {
 
     @Test("configure sets the thread count")
     func configureThreads() {
+        Parallel.settingsLock.lock()
+        defer { Parallel.settingsLock.unlock() }
         let before = BLAS.threads
         BLAS.configure(threads: 1)
         #expect(BLAS.threads == 1)

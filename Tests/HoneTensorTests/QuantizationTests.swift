@@ -1,5 +1,5 @@
 import Testing
-import HoneTensor
+@testable import HoneTensor
 
 /// Quantise → dequantise errors of one matrix: the mean |error| and the largest |error| relative
 /// to the absmax of the element's own block (NF4: 64 consecutive elements; GGUF: 32 along a row).
@@ -201,9 +201,10 @@ struct QuantizationTests {
         let w = q.dequantized()
         let x = randomWeight(batch + [inFeatures], std: 1, seed: 10)
         x.requiresGrad = true
-        let before = MatMul.weightGradients.load(ordering: .relaxed)
         let y = x.matmul(quantizedTransposed: q)
         #expect(y.shape == batch + [out])
+        // W is no tensor input of the op, so no gradient can reach it: the only input is x.
+        #expect(y.node?.inputs.count == 1)
         let reference = GradMode.withoutGradients { x.matmul(w.transposed()) }
         let forwardError = normwiseError(y.scalars, reference.scalars)
         let g = randomWeight(batch + [out], std: 1, seed: 11)
@@ -213,7 +214,6 @@ struct QuantizationTests {
         print("quantised matmul \(format.rawValue) [\(out), \(inFeatures)] batch \(batch): forward \(forwardError), dX \(dxError)")
         #expect(forwardError < 1e-5)
         #expect(dxError < 1e-5)
-        #expect(MatMul.weightGradients.load(ordering: .relaxed) == before)
     }
 
     @Test("without gradients the product records nothing")

@@ -40,6 +40,9 @@ struct TrajectoryTests {
     /// normalised by `normalize(microTargets, allTargets)`.
     func loraRun(weightDecay: Float, schedule: LearningRateSchedule, micro: Int,
                  normalize: (Int, Int, Int) -> Float) throws -> [Double] {
+        // Other tests change thread counts; the numbers depend on how work is split.
+        Parallel.settingsLock.lock()
+        defer { Parallel.settingsLock.unlock() }
         let model = try HuggingFaceDirectory.loadLlama(path: Shared.path("stories260K-hf"))
         let file = try PEFTAdapterFile.read(directory: Shared.path("stories260K-sft-trajectory/initial_adapter"))
         let adapter = try LoRAAdapter.from(file, name: "default", on: model)
@@ -97,6 +100,8 @@ struct TrajectoryTests {
 
     @Test("full fine-tuning, 6 steps, tied embedding: losses within 1e-4 and weight sums within 1e-3")
     func fullFineTuning() throws {
+        Parallel.settingsLock.lock()
+        defer { Parallel.settingsLock.unlock() }
         let reference = try Shared.json("stories260K-full-trajectory/reference.json")
         let model = try HuggingFaceDirectory.loadLlama(path: Shared.path("stories260K-hf"))
         let parameters = model.parameters.map(\.tensor)

@@ -2,12 +2,19 @@
 import Glibc
 #endif
 import Dispatch
+import Foundation
 
 /// Splits loops across the cores. Work below `grain` elements a thread runs on the caller, since
 /// waking a worker costs 50–90 µs on these machines (../shared/SWIFT-NOTES.md §3.5).
 public enum Parallel {
     /// Threads used by kernels; set with `set threads=`.
     nonisolated(unsafe) public static var threads = max(1, ProcessInfo_activeProcessorCount())
+
+    /// Held while thread counts change and while a computation needs them fixed. Results
+    /// depend on how work is split (reductions add per-thread partial sums), so a caller that
+    /// changes `threads` or OpenBLAS's thread count while another computes would change its
+    /// numbers; tests that do either take this lock.
+    public static let settingsLock = NSLock()
 
     @inline(__always)
     public static func forRanges(count: Int, grain: Int, _ body: (Range<Int>) -> Void) {

@@ -1,0 +1,103 @@
+// `hone-bench train`: training tokens/s, model-FLOPs utilisation and peak memory for LoRA and full
+// fine-tuning at the issue's shapes S and M, batch 8 × 256 random ids.
+import ArgumentParser
+import Foundation
+import HoneModels
+import HonePEFT
+import HoneTensor
+import HoneTrain
+
+struct TrainBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "LoRA and full fine-tuning tokens/s, MFU against the sgemm peak, and peak memory, at sizes S and M.",
+        discussion: """
+            One step = forward, loss over every position, backward and an AdamW update, on a \
+            batch of 8 sequences of 256 random ids; the median of --runs steps after one warm-up \
+            step. LoRA: r=16, alpha=32 on q_proj and v_proj, AdamW lr 2e-4. FLOPs a token: \
+            4·N + 3·A + 6·N_lora for LoRA and 6·N + 3·A for full fine-tuning, with N every weight \
+            but the input embedding (the output head included) and A = 4·layers·seq·dim. MFU is \
+            against the best sgemm GF/s measured in the same run, before and after the steps. \
+            Peak memory is the process's maximum resident set so far (getrusage), so run one \
+            case per process (--models, --methods) to read each case's own peak.
+            """)
+
+    @Option(help: "Threads for OpenBLAS and for hone's kernels (default: the number of cores).")
+    var threads: Int?
+    @Option(help: "Timed steps per case; the median is reported.")
+    var runs: Int = 3
+    @Option(help: "Sizes: any of S, M, comma-separated.")
+    var models: String = "S,M"
+    @Option(help: "Methods: any of lora, full, comma-separated.")
+    var methods: String = "lora,full"
+
+    func run() throws {
+        let decision = BLAS.configure(threads: threads)
+        if let threads { Parallel.threads = threads }
+        print("OpenBLAS core: \(BLAS.coreName) (\(decision)), BLAS threads: \(BLAS.threads), kernel threads: \(Parallel.threads)")
+        let before = SGEMMPeak.measure(shapes: SGEMMPeak.blockShapes, printing: false)
+        var rows: [(String, String, Double, Double, Double)] = []
+        for name in models.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).uppercased() }) {
+            for method in methods.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) {
+                let model: LlamaModel
+                switch name {
+                case "S": model = try GenerateBench.randomLlama(dim: 288, layers: 6, heads: 6, hidden: 768)
+                case "M": model = try GenerateBench.randomLlama(dim: 768, layers: 12, heads: 12, hidden: 2048)
+                default: throw ValidationError("unknown size `\(name)`; expected S or M")
+                }
+                guard method == "lora" || method == "full" else { throw ValidationError("unknown method `\(method)`; expected lora or full") }
+                let (seconds, flops) = try step(model, lora: method == "lora")
+                rows.append((name, method, 2048 / seconds, flops / seconds / 1e9, Self.peakResidentBytes()))
+            }
+        }
+        let after = SGEMMPeak.measure(shapes: SGEMMPeak.blockShapes, printing: false)
+        let peak = max(before, after)
+        print("sgemm peak: \(format(before, 1)) GF/s before, \(format(after, 1)) after; MFU uses \(format(peak, 1))")
+        print("size  method   tokens/s   GF/s    MFU   peak RSS")
+        for (name, method, rate, gflops, rss) in rows {
+            print(name.padding(toLength: 6, withPad: " ", startingAt: 0) + method.padding(toLength: 6, withPad: " ", startingAt: 0)
+                  + format(rate, 0).leftPad(11) + format(gflops, 1).leftPad(7) + (format(gflops / peak * 100, 1) + "%").leftPad(7)
+                  + (format(rss / 1e9, 2) + " GB").leftPad(11))
+        }
+    }
+
+    /// The median seconds of one training step and the model FLOPs it does.
+    func step(_ model: LlamaModel, lora: Bool) throws -> (Double, Double) {
+        let parameters: [Tensor]
+        var loraCount = 0
+        if lora {
+            let set = AdapterSet.on(model)
+            try set.add(LoRAAdapter.fresh(name: "bench", settings: LoRASettings(rank: 16, alpha: 32, targets: ["q_proj", "v_proj"]), on: model))
+            parameters = set.trainableParameters
+            loraCount = parameters.reduce(0) { $0 + $1.count }
+        } else {
+            parameters = model.parameters.map(\.tensor)
+            for p in parameters { p.requiresGrad = true }
+        }
+        let optimizer = AdamW(parameters: parameters)
+        var random = RandomGenerator(seed: 3)
+        let ids = (0..<(8 * 256)).map { _ in Int(random.next() % 32000) }
+        let batch = CausalLMBatch(examples: (0..<8).map { b in (Array(ids[b * 256..<(b + 1) * 256]), Array(ids[b * 256..<(b + 1) * 256])) })
+        let seconds = medianSeconds(runs: runs) {
+            let loss = CausalLMLoss.loss(model: model, batch: batch, normalizer: batch.targetCount)
+            loss.backward()
+            optimizer.update(lr: 2e-4)
+            optimizer.zeroGradients()
+        }
+        let c = model.configuration
+        let n = Double(model.parameterCount - c.vocabSize * c.hiddenSize + (c.tieWordEmbeddings ? c.vocabSize * c.hiddenSize : 0))
+        let a = 4 * Double(c.numHiddenLayers * 256 * c.hiddenSize)
+        let perToken = lora ? 4 * n + 3 * a + 6 * Double(loraCount) : 6 * n + 3 * a
+        return (seconds, perToken * 2048)
+    }
+
+    static func peakResidentBytes() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) * 1024
+    }
+}
+
+extension String {
+    func leftPad(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}
