@@ -47,12 +47,15 @@ public struct SFTExamples: Sendable {
     public var truncatedCount: Int
     /// The indices (into the data set) of examples whose whole answer was cut away: they carry no loss.
     public var answerLost: [Int]
+    /// False when the tokenizer has no EOS id, so no example teaches the model to stop.
+    public var hasEOS: Bool
 
     /// Every record of `data` rendered with `template` and tokenised.
     public init(_ data: DataSet, template: PromptTemplate, tokenizer: any Tokenizer, maxLength: Int, trainOnAll: Bool = false) {
         examples = []
         truncatedCount = 0
         answerLost = []
+        hasEOS = tokenizer.eos != nil
         for (i, record) in data.records.enumerated() {
             let t = SFTExample.tokenize(record, template: template, tokenizer: tokenizer, maxLength: maxLength, trainOnAll: trainOnAll)
             examples.append((t.ids, t.labels))
@@ -64,6 +67,9 @@ public struct SFTExamples: Sendable {
     /// The warnings to print: how many were truncated, and which lost their whole answer.
     public func warnings(maxLength: Int, lines: [Int]? = nil) -> [String] {
         var out: [String] = []
+        if !hasEOS {
+            out.append("the tokenizer has no EOS token: targets end without one, so the model will not learn to stop")
+        }
         if truncatedCount > 0 {
             out.append("\(truncatedCount) of \(examples.count) examples are longer than seq=\(maxLength) and were truncated")
         }
