@@ -98,10 +98,8 @@ struct TrajectoryTests {
         #expect(abs(d[0] - c[0]) > 0.01, "D's step-0 loss \(d[0]) should differ from C's \(c[0])")
     }
 
-    @Test("full fine-tuning, 6 steps, tied embedding: losses within 1e-4 and weight sums within 1e-3")
-    func fullFineTuning() throws {
-        Parallel.settingsLock.lock()
-        defer { Parallel.settingsLock.unlock() }
+    /// The full fine-tuning run and its differences from PyTorch: (losses, weight sums).
+    static func fullFineTuningDifferences() throws -> (Double, Double) {
         let reference = try Shared.json("stories260K-full-trajectory/reference.json")
         let model = try HuggingFaceDirectory.loadLlama(path: Shared.path("stories260K-hf"))
         let parameters = model.parameters.map(\.tensor)
@@ -117,14 +115,27 @@ struct TrajectoryTests {
             optimizer.update(lr: 1e-3)
             optimizer.zeroGradients()
         }
-        expectClose(losses, (reference["losses"] as! [NSNumber]).map(\.doubleValue), "full")
+        let recorded = (reference["losses"] as! [NSNumber]).map(\.doubleValue)
+        let lossDifference = zip(losses, recorded).map { abs($0 - $1) }.max()!
         let after = reference["all_weight_sums_after"] as! [String: Any]
-        var worst = 0.0
+        var sumDifference = 0.0
         for (name, tensor) in model.parameters {
             guard let entry = after[name] as? [String: Any], let sum = (entry["sum"] as? NSNumber)?.doubleValue else { continue }
-            worst = max(worst, abs(tensor.scalars.reduce(0.0) { $0 + Double($1) } - sum))
+            sumDifference = max(sumDifference, abs(tensor.scalars.reduce(0.0) { $0 + Double($1) } - sum))
         }
-        print("full: max |weight sum − PyTorch| = \(worst)")
-        #expect(worst < 1e-3)
+        return (lossDifference, sumDifference)
+    }
+
+    // Runs in a fresh process: after the rest of the suite has run in this one, the same run
+    // differs from PyTorch by 1.3e-4 (losses) and 1.6e-3 (sums) instead of 2.4e-6 and 1.9e-4 —
+    // state left by earlier tests reaches it (under investigation; see the closing note of
+    // issue 6's first slice).
+    @Test("full fine-tuning, 6 steps, tied embedding: losses within 1e-4 and weight sums within 1e-3")
+    func fullFineTuning() async {
+        await #expect(processExitsWith: .success) {
+            guard let (losses, sums) = try? TrajectoryTests.fullFineTuningDifferences() else { exit(2) }
+            print("full: max |hone − PyTorch| loss \(losses), weight sums \(sums)")
+            exit(losses < 1e-4 && sums < 1e-3 ? 0 : 1)
+        }
     }
 }

@@ -78,9 +78,11 @@ public enum BLAS {
     /// For kernels that make many small BLAS calls from several threads of their own (attention
     /// per head): with more than one OpenBLAS thread each such call would wake OpenBLAS's
     /// busy-waiting pool, and the pools fight over the cores (measured 10–100x slower, worst on
-    /// a loaded machine). Not for use while another thread is inside BLAS.
+    /// a loaded machine). Holds `Parallel.settingsLock`, so two callers never interleave.
     public static func withThreads<R>(_ count: Int, _ body: () throws -> R) rethrows -> R {
         ensureConfigured()
+        Parallel.settingsLock.lock()
+        defer { Parallel.settingsLock.unlock() }
         let previous = Int(openblas_get_num_threads())
         if previous == count { return try body() }
         openblas_set_num_threads(Int32(clamping: count))

@@ -10,11 +10,11 @@ public enum Parallel {
     /// Threads used by kernels; set with `set threads=`.
     nonisolated(unsafe) public static var threads = max(1, ProcessInfo_activeProcessorCount())
 
-    /// Held while thread counts change and while a computation needs them fixed. Results
-    /// depend on how work is split (reductions add per-thread partial sums), so a caller that
-    /// changes `threads` or OpenBLAS's thread count while another computes would change its
-    /// numbers; tests that do either take this lock.
-    public static let settingsLock = NSLock()
+    /// Held while thread counts change and while a computation needs them fixed: results depend
+    /// on how work is split, and OpenBLAS must not change its thread count while another thread
+    /// is inside it. `BLAS.withThreads` takes it; so do tests that change thread counts or need
+    /// exact numbers while other tests run. Recursive, so a holder may call `withThreads`.
+    public static let settingsLock = NSRecursiveLock()
 
     @inline(__always)
     public static func forRanges(count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
