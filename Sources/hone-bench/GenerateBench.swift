@@ -71,8 +71,10 @@ struct GenerateBench: ParsableCommand {
             let (generate, prompt) = generation(model)
             let evaluate = evaluation(model)
             let params = format(Double(model.parameterCount) / 1e6, 1) + "M"
-            print(pad(name, 12) + pad(params, 8, left: true) + pad(format(generate, 1), 16, left: true)
-                  + pad("(" + format(prompt * 1e3, 1) + ")", 13, left: true) + pad(format(evaluate, 0), 18, left: true))
+            let promptMS = "(" + format(prompt * 1e3, 1) + ")"
+            let columns = [name.padding(12), params.padding(left: 8), format(generate, 1).padding(left: 16),
+                           promptMS.padding(left: 13), format(evaluate, 0).padding(left: 18)]
+            print(columns.joined())
             if profile { profileOps(model, name: name) }
         }
     }
@@ -115,7 +117,7 @@ struct GenerateBench: ParsableCommand {
             let entries = Profiler.entries.sorted { $0.selfSeconds > $1.selfSeconds }
             print("  \(name) \(label): \(format(total * 1e3, 1)) ms in all (\(runs + 1) runs), ops:")
             for e in entries.prefix(12) {
-                print("    " + pad(e.name, 22) + pad(String(e.calls), 8, left: true) + pad(format(e.selfSeconds * 1e3, 1) + " ms", 12, left: true))
+                print("    " + e.name.padding(22) + String(e.calls).padding(left: 8) + (format(e.selfSeconds * 1e3, 1) + " ms").padding(left: 12))
             }
         }
     }
@@ -150,10 +152,5 @@ struct GenerateBench: ParsableCommand {
             weights[name] = Tensor(shape: shape, values: (0..<count).map { _ in isNorm ? 1 : 0.02 * random.normal() })
         }
         return try LlamaModel(configuration: configuration, weights: weights)
-    }
-
-    func pad(_ text: String, _ width: Int, left: Bool = false) -> String {
-        let fill = String(repeating: " ", count: max(0, width - text.count))
-        return left ? fill + text : text + fill
     }
 }

@@ -56,8 +56,8 @@ struct TrainBench: ParsableCommand {
         print("size  method   tokens/s   GF/s    MFU   peak RSS")
         for (name, method, rate, gflops, rss) in rows {
             print(name.padding(toLength: 6, withPad: " ", startingAt: 0) + method.padding(toLength: 6, withPad: " ", startingAt: 0)
-                  + format(rate, 0).leftPad(11) + format(gflops, 1).leftPad(7) + (format(gflops / peak * 100, 1) + "%").leftPad(7)
-                  + (format(rss / 1e9, 2) + " GB").leftPad(11))
+                  + format(rate, 0).padding(left: 11) + format(gflops, 1).padding(left: 7) + (format(gflops / peak * 100, 1) + "%").padding(left: 7)
+                  + (format(rss / 1e9, 2) + " GB").padding(left: 11))
         }
     }
 
@@ -96,8 +96,4 @@ struct TrainBench: ParsableCommand {
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_maxrss) * 1024
     }
-}
-
-extension String {
-    func leftPad(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }
