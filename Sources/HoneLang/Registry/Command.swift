@@ -37,6 +37,8 @@ public struct CommandSpec: Sendable {
         case session = "Session"
         case models = "Models"
         case adapters = "Adapters"
+        case data = "Data"
+        case training = "Training"
         case help = "Help"
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HoneModels
+import HoneTrain
 
 /// The named models a session holds and which one commands use when none is named.
 public final class Workspace {
@@ -7,7 +8,26 @@ public final class Workspace {
     /// The name of the model commands use by default: the last loaded or `use`d.
     public private(set) var currentModelName: String?
 
+    /// Data sets by name, in the order they were added (`load data`, `split`, `clean`).
+    public private(set) var dataSets: [DataSetHandle] = []
+    /// The prompt template `template …` chose; nil until then. A model that was trained keeps
+    /// its own (`ModelHandle.template`), which wins for it.
+    public var template: PromptTemplate?
+
     public init() {}
+
+    public func dataSet(named name: String) -> DataSetHandle? { dataSets.first { $0.name == name } }
+
+    /// Adds `handle`, replacing a data set of the same name.
+    public func add(_ handle: DataSetHandle) {
+        if let i = dataSets.firstIndex(where: { $0.name == handle.name }) { dataSets[i] = handle } else { dataSets.append(handle) }
+    }
+
+    @discardableResult
+    public func removeDataSet(_ name: String) -> DataSetHandle? {
+        guard let i = dataSets.firstIndex(where: { $0.name == name }) else { return nil }
+        return dataSets.remove(at: i)
+    }
 
     public var currentModel: ModelHandle? { currentModelName.flatMap(model(named:)) }
 
@@ -34,6 +54,8 @@ public final class Workspace {
     public func removeAll() {
         models = []
         currentModelName = nil
+        dataSets = []
+        template = nil
     }
 }
 
@@ -44,6 +66,9 @@ public final class ModelHandle: SessionObject, @unchecked Sendable {
     public let loaded: LoadedModel
     /// Where it was loaded from, as the user wrote it (`hf:ORG/NAME` or a path).
     public let source: String
+    /// The template this model was trained with (or loaded with): `generate`, `eval` and saving
+    /// use it, so training and inference agree. Nil: none known yet.
+    public var template: PromptTemplate?
 
     public init(name: String, loaded: LoadedModel, source: String) {
         self.name = name
