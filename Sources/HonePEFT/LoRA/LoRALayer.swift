@@ -11,9 +11,10 @@ public final class LoRALayer {
     public let magnitude: Tensor?
     public let scaling: Float
     public let dropout: Float
-    /// Seeds the dropout masks; `step` gives each training step its own.
+    /// Seeds the dropout masks; `step` gives each forward its own mask. A trainer sets `step`
+    /// from its position in the data, so a resumed run draws the masks the uninterrupted one did.
     let dropoutSeed: UInt64
-    var step: UInt64 = 0
+    public var step: UInt64 = 0
 
     public init(module: LinearModule, a: Tensor, b: Tensor, magnitude: Tensor?, scaling: Float, dropout: Float, seed: UInt64) {
         precondition(a.rank == 2 && b.rank == 2 && a.shape[0] == b.shape[1] && a.shape[1] == module.inFeatures

@@ -4,16 +4,16 @@ import HoneTensor
 /// first (p ← p·(1 − lr·wd)), then m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g²,
 /// p ← p − lr·(m/(1−β1ᵗ)) / (√(v/(1−β2ᵗ)) + ε), with t counting every step (a step at lr 0
 /// still advances the moments, as PyTorch's does).
-public final class AdamW {
+public final class AdamW: Optimizer {
     public let parameters: [Tensor]
     public var beta1: Float = 0.9
     public var beta2: Float = 0.999
     public var epsilon: Float = 1e-8
     /// Per parameter: the decay rate (0 for biases and norm weights under Hugging Face's rule).
     public var weightDecay: [Float]
-    public private(set) var step = 0
-    private var m: [[Float]]
-    private var v: [[Float]]
+    public internal(set) var step = 0
+    var m: [[Float]]
+    var v: [[Float]]
 
     public init(parameters: [Tensor], weightDecay: Float = 0, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
         self.parameters = parameters
@@ -55,13 +55,15 @@ public final class AdamW {
         }
     }
 
-    public func zeroGradients() { for p in parameters { p.zeroGrad() } }
+    /// The first and second moments per parameter, for checkpoints.
+    public var state: OptimizerState {
+        OptimizerState(step: step, buffers: ["exp_avg": m, "exp_avg_sq": v])
+    }
 
-    /// The global L2 norm of the gradients (for logging and clipping).
-    public var gradientNorm: Double {
-        var sum = 0.0
-        for p in parameters { if let g = p.grad { for x in g.scalars { sum += Double(x) * Double(x) } } }
-        return sum.squareRoot()
+    public func restore(_ state: OptimizerState) throws {
+        m = try state.buffer("exp_avg", shapedLike: parameters)
+        v = try state.buffer("exp_avg_sq", shapedLike: parameters)
+        step = state.step
     }
 }
 

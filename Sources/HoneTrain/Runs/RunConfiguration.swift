@@ -1,0 +1,91 @@
+import Foundation
+
+/// A run's `config.json`: everything needed to understand it later and to rebuild it for
+/// `resume` in a new process (the model's source, the adapter's settings, the data's
+/// fingerprint and the training settings).
+public struct RunConfiguration: Codable, Sendable {
+    public struct ModelDescription: Codable, Sendable {
+        public var name: String
+        public var source: String
+        public var architecture: String
+        public var parameters: Int
+        /// The base weights' storage when quantised (`nf4`, `q8_0`, …) for QLoRA.
+        public var quantization: String?
+        public init(name: String, source: String, architecture: String, parameters: Int, quantization: String? = nil) {
+            self.name = name
+            self.source = source
+            self.architecture = architecture
+            self.parameters = parameters
+            self.quantization = quantization
+        }
+    }
+
+    public struct AdapterDescription: Codable, Sendable {
+        public var name: String
+        public var rank: Int
+        public var alpha: Double
+        public var dropout: Double
+        public var targets: [String]
+        public var rsLoRA: Bool
+        public var dora: Bool
+        public var initialization: String
+        public var seed: UInt64
+        public init(name: String, rank: Int, alpha: Double, dropout: Double, targets: [String], rsLoRA: Bool,
+                    dora: Bool, initialization: String, seed: UInt64) {
+            self.name = name
+            self.rank = rank
+            self.alpha = alpha
+            self.dropout = dropout
+            self.targets = targets
+            self.rsLoRA = rsLoRA
+            self.dora = dora
+            self.initialization = initialization
+            self.seed = seed
+        }
+    }
+
+    public struct DataDescription: Codable, Sendable {
+        public var name: String
+        public var file: String
+        public var format: String
+        public var examples: Int
+        public var fingerprint: String
+        public init(name: String, file: String, format: String, examples: Int, fingerprint: String) {
+            self.name = name
+            self.file = file
+            self.format = format
+            self.examples = examples
+            self.fingerprint = fingerprint
+        }
+    }
+
+    public var name: String
+    public var created: String
+    public var model: ModelDescription
+    public var adapter: AdapterDescription?
+    public var data: DataDescription
+    public var validation: DataDescription?
+    /// The template's name (`alpaca`, …) or its text when custom.
+    public var template: String
+    public var settings: TrainingSettings
+    public var totalSteps: Int
+    public var trainableParameters: Int
+    /// The parameters weight decay skips (Hugging Face's rule: biases and norm weights).
+    public var noWeightDecay: [String]
+
+    public init(name: String, model: ModelDescription, adapter: AdapterDescription?, data: DataDescription,
+                validation: DataDescription?, template: String, settings: TrainingSettings, totalSteps: Int,
+                trainableParameters: Int, noWeightDecay: [String]) {
+        self.name = name
+        self.created = ISO8601DateFormatter().string(from: Date())
+        self.model = model
+        self.adapter = adapter
+        self.data = data
+        self.validation = validation
+        self.template = template
+        self.settings = settings
+        self.totalSteps = totalSteps
+        self.trainableParameters = trainableParameters
+        self.noWeightDecay = noWeightDecay
+    }
+}
