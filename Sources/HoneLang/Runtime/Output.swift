@@ -1,6 +1,13 @@
 /// Where commands send what they print. Libraries never print; the front end chooses a sink.
 public protocol OutputSink: AnyObject {
     func emit(_ text: String, _ kind: OutputKind)
+    /// True when the text reaches a terminal: progress lines then update in place and marks
+    /// may be coloured; otherwise output is plain lines.
+    var isTerminal: Bool { get }
+}
+
+extension OutputSink {
+    public var isTerminal: Bool { false }
 }
 
 public enum OutputKind: Sendable, Equatable {
@@ -14,6 +21,7 @@ public enum OutputKind: Sendable, Equatable {
 /// Writes to standard output as it comes.
 public final class StandardOutput: OutputSink {
     public init() {}
+    public var isTerminal: Bool { isatty(STDOUT_FILENO) != 0 }
     public func emit(_ text: String, _ kind: OutputKind) {
         print(text, terminator: "")
         fflushStandardOutput()

@@ -24,6 +24,12 @@ extension SessionOption {
         SessionOption(
             name: "verbose", type: .choice(Verbosity.allCases.map(\.rawValue)), defaultValue: .string("normal"),
             help: "how much commands explain: `quiet` (results only), `normal`, `full` (the numbers behind them)"),
+        SessionOption(
+            name: "runs_dir", type: .path(extensions: []), defaultValue: .string("runs"),
+            help: "where `train` puts runs (RUNS_DIR/NAME: config, metrics, checkpoints, plots), relative to the current directory"),
+        SessionOption(
+            name: "general", type: .word, defaultValue: .string(""),
+            help: "a data set of general text: every `eval` after training also reports the drift in its perplexity against the base model (forgetting)"),
     ]
 
     public static func named(_ name: String) -> SessionOption? { all.first { $0.name == name } }

@@ -13,8 +13,16 @@ public final class Workspace {
     /// The prompt template `template …` chose; nil until then. A model that was trained keeps
     /// its own (`ModelHandle.template`), which wins for it.
     public var template: PromptTemplate?
+    /// Training runs of this session, and runs `resume` found on disk, oldest first.
+    public private(set) var runs: [RunHandle] = []
 
     public init() {}
+
+    public func run(named name: String) -> RunHandle? { runs.first { $0.name == name } }
+
+    public func add(_ run: RunHandle) {
+        if let i = runs.firstIndex(where: { $0.name == run.name }) { runs[i] = run } else { runs.append(run) }
+    }
 
     public func dataSet(named name: String) -> DataSetHandle? { dataSets.first { $0.name == name } }
 
@@ -56,6 +64,7 @@ public final class Workspace {
         currentModelName = nil
         dataSets = []
         template = nil
+        runs = []
     }
 }
 
