@@ -35,6 +35,8 @@ public enum LossEvaluation {
     /// batches of `batchSize`. Examples are sorted by length before batching so batches hold
     /// similar lengths and little padding; the sums do not depend on the order, so the result
     /// is the same up to float rounding whatever order the examples come in.
+    /// A batch's logits are batchSize × longest length × vocabulary floats at once (8 × 512 ×
+    /// 151,936 is 2.5 GB), so a large vocabulary wants a smaller `batchSize`.
     /// `isCancelled` is asked before every batch.
     public static func evaluate(
         model: any LanguageModel, examples: [(ids: [Int], labels: [Int])], batchSize: Int = 8, padID: Int = 0,
