@@ -38,6 +38,7 @@ public struct CommandRegistry: Sendable {
         LoadAdapterCommand.self,
         QuantizeCommand.self,
         QLoraCommand.self,
+        TrainCommand.self,
         UnloadCommand.self,
         ExitCommand.self,
         QuitCommand.self,

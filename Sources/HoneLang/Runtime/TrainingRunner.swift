@@ -1,0 +1,167 @@
+import Foundation
+import HoneModels
+import HonePEFT
+import HoneTensor
+import HoneTrain
+
+/// What `train` and `resume` share: running a training loop while printing its progress,
+/// samples and warnings, then saying how it ended.
+enum TrainingRunner {
+    /// The template a model uses: its own (trained with or loaded), else the session's, else alpaca.
+    static func template(for handle: ModelHandle, in context: CommandContext) -> PromptTemplate {
+        handle.template ?? context.session.workspace.template ?? .alpaca
+    }
+
+    static func describe(_ template: PromptTemplate) -> String {
+        switch template {
+        case .alpaca: "alpaca"
+        case .chatml: "chatml"
+        case .llama2: "llama2"
+        case .plain: "plain"
+        case .custom(let text): text
+        default: "\(template)"
+        }
+    }
+
+    /// The trainable parameters of `handle` for `method`, by the names checkpoints use.
+    static func parameters(of handle: ModelHandle, method: TrainingMethod, in context: CommandContext) throws
+        -> (parameters: [TrainableParameter], adapter: LoRAAdapter?) {
+        let model = handle.model
+        switch method {
+        case .full:
+            if !model.quantizedWeights.isEmpty {
+                throw HoneError(.value, "full fine-tuning needs float weights, and \(handle.name)'s linear weights are quantised",
+                                at: context.call.range, hints: ["load the model again for method=full, or train a QLoRA adapter with `qlora` and `train`"])
+            }
+            if let set = model.linearHook as? AdapterSet, set.active != nil, set.isEnabled, set.merged == nil {
+                throw HoneError(.value, "\(handle.name) has an active adapter; method=full would train the base under it",
+                                at: context.call.range, hints: ["`merge` it, `disable adapter`, or train the adapter (method=adapter)"])
+            }
+            return (model.parameters.map { TrainableParameter(name: $0.name, tensor: $0.tensor) }, nil)
+        case .adapter:
+            guard let set = model.linearHook as? AdapterSet, let adapter = set.active, !set.trainableParameters.isEmpty else {
+                let why = (model.linearHook as? AdapterSet)?.merged != nil ? "its adapter is merged into the weights" : "it has no active adapter"
+                throw HoneError(.value, "nothing to train on \(handle.name): \(why)", at: context.call.range,
+                                hints: ["add an adapter: `lora r=16 alpha=32 targets=q_proj,v_proj` (or `qlora`, `dora`)",
+                                        "or train every weight: `train method=full`"])
+            }
+            var out: [TrainableParameter] = []
+            for layer in adapter.layers {
+                out.append(TrainableParameter(name: layer.module.name + ".lora_A.weight", tensor: layer.a))
+                out.append(TrainableParameter(name: layer.module.name + ".lora_B.weight", tensor: layer.b))
+                if let m = layer.magnitude { out.append(TrainableParameter(name: layer.module.name + ".lora_magnitude_vector", tensor: m)) }
+            }
+            return (out, adapter)
+        }
+    }
+
+    /// Runs `loop` to its end, an interrupt, early stopping or a non-finite loss.
+    static func run(_ run: RunHandle, loop: TrainingLoop, handle: ModelHandle, tokenizer: any Tokenizer,
+                    template: PromptTemplate, in context: CommandContext) throws -> Value {
+        let trainer = loop.trainer
+        let settings = trainer.settings
+        let session = context.session
+        let terminal = session.output.isTerminal
+        let quiet = context.verbosity == .quiet
+        let every = max(1, trainer.totalSteps / 20)
+        var progressShown = false
+        let prompts = samplePrompts(settings, run: run, context: context)
+        loop.sampler = { _ in
+            prompts.map { prompt in
+                let (text, _) = template.render(.instruction(instruction: prompt, input: "", output: ""))
+                let ids = tokenizer.encode(text, bos: true)
+                let result = Generator.run(model: trainer.model, tokenizer: tokenizer, prompt: ids.isEmpty ? [0] : ids,
+                                           settings: GenerationSettings(maxNewTokens: settings.sampleTokens, sampling: .greedy))
+                return (prompt, result.text)
+            }
+        }
+        func endProgressLine() {
+            if progressShown && terminal { session.output.emit("\n", .volatile) }
+            progressShown = false
+        }
+        if settings.method == .full { for p in trainer.parameters { p.tensor.requiresGrad = true } }
+        defer { if settings.method == .full { for p in trainer.parameters { p.tensor.requiresGrad = false } } }
+        run.status = .running
+        let stop = try loop.run(isInterrupted: { session.interrupt.consume() }, onEvent: { event in
+            guard !quiet else { return }
+            switch event {
+            case .step(let r, let elapsed, let eta, let tps):
+                let line = String(format: "step %d/%d · epoch %.2f · loss %.4f · lr %.2e · %@ tok/s · %@ elapsed · ETA %@",
+                                  r.step, trainer.totalSteps, r.epoch, r.loss, r.learningRate, Self.count(tps), Self.clock(elapsed), Self.clock(eta))
+                if terminal {
+                    session.output.emit("\r\u{1B}[K" + line, .volatile)
+                    progressShown = true
+                } else if r.step == 1 || r.step % every == 0 || r.step == trainer.totalSteps {
+                    session.say(String(format: "step %d/%d  epoch %.2f  loss %.4f  lr %.2e", r.step, trainer.totalSteps, r.epoch, r.loss, r.learningRate))
+                    session.say(String(format: "  %@ tok/s, %@ elapsed, ETA %@", Self.count(tps), Self.clock(elapsed), Self.clock(eta)), .volatile)
+                }
+            case .evaluation(let step, let loss, let training, let improved):
+                endProgressLine()
+                session.say(String(format: "  eval at step %d: val_loss %.4f (ppl %.2f)%@%@", step, loss, exp(loss),
+                                   training.isNaN ? "" : String(format: ", train_loss %.4f", training), improved ? " *" : ""))
+            case .samples(let step, let samples):
+                endProgressLine()
+                for s in samples { session.say("  sample at step \(step): \(s.prompt.debugDescription) → \(s.text.debugDescription)") }
+            case .checkpoint(let step, let path):
+                if context.verbosity == .full { endProgressLine(); session.say("  checkpoint at step \(step): \(path)") }
+            case .warning(let text):
+                endProgressLine()
+                session.say("warning: " + text)
+            }
+        })
+        endProgressLine()
+        handle.template = template
+        let last = loop.records.last
+        let summary = last.map { String(format: "loss %.4f", $0.loss) } ?? "no steps"
+        switch stop {
+        case .finished:
+            run.status = .finished
+            run.statusDetail = "finished"
+            if settings.method == .adapter, let adapter = (handle.model.linearHook as? AdapterSet)?.active {
+                let target = run.path + "/adapter"
+                try? PEFTAdapterFile.write(try adapter.fileWeights(for: handle.model, baseModel: run.configuration.model.source), to: target)
+            }
+            context.say("trained \(run.name): \(trainer.position.step) steps, \(summary)"
+                        + (loop.state.bestValidationLoss.map { String(format: ", best val_loss %.4f", $0) } ?? "") + "; run in \(run.path)")
+        case .interrupted(let step):
+            run.status = .interrupted
+            run.statusDetail = "interrupted at step \(step)"
+            context.show("stopped at step \(step) of \(trainer.totalSteps) (Ctrl-C); the weights and the run are kept, "
+                         + "with a checkpoint in \(run.path). `resume \(run.name)` continues.")
+        case .earlyStopped(let step, let bestStep, let bestLoss):
+            run.status = .stopped
+            run.statusDetail = "early stopping at step \(step)"
+            context.say(String(format: "early stopping at step %d: no lower validation loss in %d evaluations; the weights from step %d (val_loss %.4f) are back",
+                               step, settings.patience ?? 0, bestStep, bestLoss))
+        case .nonFinite(let step, let loss):
+            run.status = .failed
+            run.statusDetail = "non-finite loss at step \(step)"
+            throw HoneError(.value, "training stopped at step \(step): the loss is \(loss.isNaN ? "NaN" : "infinite")", at: context.call.range,
+                            hints: ["the weights from before step \(step - 1) are back, and the run is kept in \(run.path)",
+                                    String(format: "try a lower learning rate (lr=%.1e), warmup=, or clip=1", settings.learningRate / 10)])
+        }
+        return .object(run)
+    }
+
+    static func samplePrompts(_ settings: TrainingSettings, run: RunHandle, context: CommandContext) -> [String] {
+        guard settings.sampleEvery != nil else { return [] }
+        if !settings.samplePrompts.isEmpty { return settings.samplePrompts }
+        guard let data = context.session.workspace.dataSet(named: run.configuration.validation?.name ?? run.configuration.data.name) else { return [] }
+        return data.data.records.prefix(2).map { record in
+            switch record {
+            case .instruction(let instruction, let input, _): input.isEmpty ? instruction : instruction + "\n\n" + input
+            default: PromptTemplate.plain.render(record).prompt
+            }
+        }
+    }
+
+    static func count(_ value: Double) -> String {
+        value >= 10_000 ? String(format: "%.1fk", value / 1000) : String(format: "%.0f", value)
+    }
+
+    static func clock(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return "?" }
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+}

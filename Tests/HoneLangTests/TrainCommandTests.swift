@@ -1,0 +1,61 @@
+import Foundation
+import HoneTrain
+import Testing
+@testable import HoneLang
+
+/// `train`, `runs`, `resume` and `eval` through a session, on stories260K and the instruction
+/// data in ../shared/data.
+@Suite("training commands", .enabled(if: SharedModelFiles.has("stories260K-hf/config.json"), "the shared models are absent"))
+struct TrainCommandTests {
+    static let model = SharedModelFiles.directory + "/stories260K-hf"
+    static let alpaca = SharedModelFiles.directory + "/../data/instruct/alpaca_en_demo.json"
+
+    /// A session in a fresh runs folder, with stories260K loaded and a small slice of alpaca data
+    /// added directly (so these tests do not depend on `load data`).
+    func session(records: Int = 48) throws -> (Session, Interpreter, CapturedOutput, String) {
+        let output = CapturedOutput()
+        let session = Session(output: output, interrupt: InterruptFlag())
+        let interpreter = Interpreter(session: session)
+        let runs = FileManager.default.temporaryDirectory.appendingPathComponent("hone-train-\(UUID().uuidString)").path
+        session.setOption("runs_dir", .string(runs))
+        let outcome = interpreter.runEntry(SourceFile(name: "<test>", text: "load model \"\(Self.model)\" as tiny"))
+        #expect(outcome.errors.isEmpty, "\(outcome.errors)")
+        let data = try DataLoader.load(path: Self.alpaca).0
+        let short = DataSet(file: data.file, format: data.format, records: Array(data.records.prefix(records)), lines: Array(data.lines.prefix(records)))
+        let val = DataSet(file: data.file, format: data.format, records: Array(data.records[records..<(records + 16)]),
+                          lines: Array(data.lines[records..<(records + 16)]))
+        session.workspace.add(DataSetHandle(name: "demo.train", data: short))
+        session.workspace.add(DataSetHandle(name: "demo.val", data: val))
+        return (session, interpreter, output, runs)
+    }
+
+    func run(_ interpreter: Interpreter, _ text: String) -> EntryOutcome {
+        interpreter.runEntry(SourceFile(name: "<test>", text: text))
+    }
+
+    @Test("train without an adapter says how to add one or choose full fine-tuning")
+    func nothingTrainable() throws {
+        let (_, interpreter, _, runs) = try session()
+        defer { try? FileManager.default.removeItem(atPath: runs) }
+        let outcome = run(interpreter, "train steps=2")
+        let message = outcome.errors.map { "\($0)" }.joined()
+        #expect(message.contains("nothing to train") && message.contains("lora r=16") && message.contains("method=full"), "\(message)")
+    }
+
+    @Test("LoRA training lowers the validation loss and writes the run's folder")
+    func loraRun() throws {
+        let (session, interpreter, output, runs) = try session()
+        defer { try? FileManager.default.removeItem(atPath: runs) }
+        let outcome = run(interpreter, "lora r=8 alpha=16 targets=all-linear\nlet r = train steps=12 lr=5e-3 batch=4 seq=128 eval_every=6 as first\nprint r.val_losses")
+        #expect(outcome.errors.isEmpty, "\(outcome.errors)\n\(output.text)")
+        let run = try #require(session.workspace.run(named: "first"))
+        let val = run.validationLosses.map(\.loss)
+        #expect(val.count >= 2)
+        let fm = FileManager.default
+        for file in ["config.json", "metrics.jsonl", "train_examples.jsonl", "val_examples.jsonl", "checkpoints/step-12/state.json",
+                     "adapter/adapter_config.json"] {
+            #expect(fm.fileExists(atPath: run.path + "/" + file), "\(file) is missing")
+        }
+        print(output.text)
+    }
+}
