@@ -71,7 +71,7 @@ struct BinderTests {
         ("lora r=8 r=4", "`r` is given twice to `lora`"),
         ("lora as 3x", "`as` of `lora` must be a name (letters, digits and `_`, not starting with a digit), not \"3x\""),
         ("show dta", "unknown command `show dta`; did you mean `show data`?"),
-        ("show", "`show` needs a second word: `show vars`, `show session`, `show model`, `show params`, `show data`"),
+        ("show", "`show` needs a second word: `show vars`, `show session`, `show model`, `show params`, `show memory`, `show data`"),
     ])
     func suggestions(_ text: String, _ message: String) {
         let (outcome, _, _) = runScript(text)

@@ -81,6 +81,16 @@ public enum TrainCommand: Command {
                                 + ["lower batch= (and raise accumulate= to keep the step), lower seq=, add checkpointing, or train an adapter instead of method=full"])
         }
 
+        if settings.method == .full && !handle.trained {
+            // Full fine-tuning changes the base itself: measure it first, for `eval`'s comparisons.
+            var sets = validation.map { [($0, template, false)] } ?? []
+            if case .string(let general) = context.session.option("general"), let g = workspace.dataSet(named: general) { sets.append((g, .plain, true)) }
+            for (set, t, all) in sets {
+                let spec = EvaluationSpec(handle: handle, tokenizer: tokenizer, template: t, sequenceLength: handle.model.contextLength,
+                                          batchSize: settings.batchSize, context: context, scoreAll: all)
+                _ = try spec.baseLoss(on: set)
+            }
+        }
         let runName = try TrainingData.runName(arguments.optional(A.name), in: context, range: arguments.range(of: A.name))
         let runPath = TrainingData.runsDirectory(in: context) + "/" + runName
         let trainer: Trainer

@@ -82,6 +82,7 @@ enum TrainingRunner {
         if settings.method == .full { for p in trainer.parameters { p.tensor.requiresGrad = true } }
         defer { if settings.method == .full { for p in trainer.parameters { p.tensor.requiresGrad = false } } }
         run.status = .running
+        handle.trained = true
         let stop = try loop.run(isInterrupted: { session.interrupt.consume() }, onEvent: { event in
             guard !quiet else { return }
             switch event {

@@ -78,6 +78,11 @@ public final class ModelHandle: SessionObject, @unchecked Sendable {
     /// The template this model was trained with (or loaded with): `generate`, `eval` and saving
     /// use it, so training and inference agree. Nil: none known yet.
     public var template: PromptTemplate?
+    /// True once `train` has changed this model (its adapter or, for method=full, its weights).
+    public var trained = false
+    /// The untrained model's loss on data sets by name, kept where the base can no longer be
+    /// computed (full fine-tuning changes the weights themselves), for `eval`'s comparisons.
+    public var baseMetrics: [String: LossMetrics] = [:]
 
     public init(name: String, loaded: LoadedModel, source: String) {
         self.name = name

@@ -1,0 +1,190 @@
+import Foundation
+import HoneModels
+import HonePEFT
+import HoneTensor
+import HoneTrain
+
+/// `resume RUN`: continue a run after Ctrl-C, in this session, or after the process ended.
+public enum ResumeCommand: Command {
+    static let run = Arg<String>.positional("run", .word, help: "the run's name (its folder in runs_dir)")
+
+    public static let spec = CommandSpec(
+        ["resume"], summary: "continue a stopped or killed training run from its last checkpoint",
+        discussion: """
+            In the session that trained it, a run stopped with Ctrl-C continues where it stopped. \
+            In a new process, the run is rebuilt from its folder: the model is loaded from the \
+            source in config.json (or the loaded one of that name is used), quantised again for \
+            QLoRA, the adapter is made again with the recorded settings, and the newest checkpoint \
+            puts back the trainable weights, the optimizer's state and the position in the data, \
+            which with the seed is all the run's randomness. The losses then continue exactly as \
+            the uninterrupted run's would. The checkpoint must hold exactly the parameters the \
+            rebuilt run trains, so nothing frozen is unfrozen.
+            """,
+        category: .training, arguments: [run.spec],
+        examples: [.init("resume run-1", "continue run-1 from its newest checkpoint")],
+        isHeavy: true)
+
+    public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
+        let name = arguments[run]
+        let workspace = context.session.workspace
+        if let live = workspace.run(named: name), let loop = live.loop, let handle = workspace.model(named: live.modelName),
+           let tokenizer = handle.tokenizer, isIntact(loop, handle: handle) {
+            guard !loop.trainer.isFinished else {
+                context.show("\(name) has finished all \(loop.trainer.totalSteps) steps; `train` starts a new run")
+                return .object(live)
+            }
+            context.say("resuming \(name) at step \(loop.trainer.position.step) of \(loop.trainer.totalSteps)")
+            return try TrainingRunner.run(live, loop: loop, handle: handle, tokenizer: tokenizer,
+                                          template: handle.template ?? TrainingRunner.template(for: handle, in: context), in: context)
+        }
+        return try rebuild(name, arguments: arguments, in: context)
+    }
+
+    /// The live loop still trains the tensors the model uses (no merge or new adapter since).
+    static func isIntact(_ loop: TrainingLoop, handle: ModelHandle) -> Bool {
+        if loop.trainer.settings.method == .full { return handle.model.quantizedWeights.isEmpty }
+        guard let set = handle.model.linearHook as? AdapterSet else { return false }
+        let current = set.trainableParameters
+        return current.count == loop.trainer.parameters.count && zip(current, loop.trainer.parameters).allSatisfy { $0 === $1.tensor }
+    }
+
+    static func rebuild(_ name: String, arguments: BoundArguments, in context: CommandContext) throws -> Value {
+        let workspace = context.session.workspace
+        let path = TrainingData.runsDirectory(in: context) + "/" + name
+        let log = try RunLog(path: path)
+        let configuration: RunConfiguration
+        do {
+            configuration = try log.read(RunConfiguration.self, from: RunLog.configurationName)
+        } catch {
+            let known = RunsCommand.runNames(in: context)
+            var hints = known.isEmpty ? ["there are no runs in \(TrainingData.runsDirectory(in: context))"] : ["runs: " + known.joined(separator: ", ")]
+            let suggestion = Suggestions.didYouMean(name, among: known)
+            if !suggestion.isEmpty { hints.insert(suggestion, at: 0) }
+            try? FileManager.default.removeItem(atPath: path)  // RunLog made it; leave nothing behind
+            throw HoneError(.value, "no run named `\(name)` (no \(path)/config.json)", at: arguments.range(of: run) ?? context.call.range, hints: hints)
+        }
+        let handle = try model(for: configuration, in: context)
+        let tokenizer = try ModelReference.tokenizer(of: handle, in: context)
+        if let q = configuration.model.quantization, handle.model.quantizedWeights.isEmpty,
+           let format = QuantizationFormat(rawValue: q) {
+            _ = try BaseQuantizer.quantize(handle.model, format: format)
+            context.say("quantised \(handle.name)'s linear weights to \(q) again, as the run had them")
+        }
+        if let a = configuration.adapter { try adapter(a, on: handle, in: context) }
+        let (parameters, adapter) = try TrainingRunner.parameters(of: handle, method: configuration.settings.method, in: context)
+        let examples = try log.readExamples(TrainingData.trainExamplesName)
+        guard dataFingerprint(examples) == configuration.data.fingerprint else {
+            throw HoneError(.value, "\(path)/\(TrainingData.trainExamplesName) does not match the fingerprint in config.json", at: context.call.range)
+        }
+        let validation = configuration.validation == nil ? [] : try log.readExamples(TrainingData.validationExamplesName)
+        let trainer = try Trainer(model: handle.model, parameters: parameters, examples: examples, settings: configuration.settings,
+                                  dropoutLayers: adapter?.layers ?? [], padID: tokenizer.specialTokens.pad?.id ?? 0)
+        var state: CheckpointState?
+        if let latest = TrainerCheckpoint.latest(in: path) {
+            do {
+                state = try TrainerCheckpoint.load(into: trainer, from: latest.path)
+            } catch let error as TrainingError {
+                throw HoneError(.value, error.description, at: context.call.range)
+            }
+            try log.truncate(after: latest.step)
+            context.say("resuming \(name) from its checkpoint at step \(latest.step) of \(trainer.totalSteps)")
+        } else {
+            try log.truncate(after: 0)
+            context.say("\(name) has no checkpoint yet; starting it again from step 0")
+        }
+        let loop = TrainingLoop(trainer: trainer, log: log, validation: validation, state: state)
+        let template = (try? PromptTemplate.named(configuration.template)) ?? .alpaca
+        let runHandle = RunHandle(name: name, path: path, configuration: configuration, modelName: handle.name, loop: loop, status: .running)
+        workspace.add(runHandle)
+        guard !trainer.isFinished else {
+            runHandle.status = .finished
+            context.show("\(name) had already finished all \(trainer.totalSteps) steps; its final weights are loaded")
+            handle.template = template
+            return .object(runHandle)
+        }
+        return try TrainingRunner.run(runHandle, loop: loop, handle: handle, tokenizer: tokenizer, template: template, in: context)
+    }
+
+    /// The run's model: the loaded one of that name from the same source, else loaded again.
+    static func model(for configuration: RunConfiguration, in context: CommandContext) throws -> ModelHandle {
+        let workspace = context.session.workspace
+        let m = configuration.model
+        if let handle = workspace.model(named: m.name), TrainingData.reloadableSource(of: handle) == m.source { return handle }
+        let loaded = m.source.hasPrefix("hf:") ? try ModelLoader.loadFromHub(m.source)
+                                                : try ModelLoader.load(path: m.source, tokenizerPath: nil)
+        let name = workspace.model(named: m.name) == nil ? m.name : m.name + "_resumed"
+        let handle = ModelHandle(name: name, loaded: loaded, source: m.source)
+        workspace.add(handle)
+        context.say("loaded \(name) from \(m.source), as the run had it")
+        return handle
+    }
+
+    /// Makes the run's adapter active: the model's own if its settings match, else a new one.
+    static func adapter(_ a: RunConfiguration.AdapterDescription, on handle: ModelHandle, in context: CommandContext) throws {
+        let settings = LoRASettings(rank: a.rank, alpha: a.alpha, dropout: a.dropout, targets: a.targets, rsLoRA: a.rsLoRA, dora: a.dora,
+                                    initialization: LoRAInitialization(rawValue: a.initialization) ?? .kaiming, seed: a.seed)
+        let set = AdapterSet.on(handle.model)
+        do {
+            if let existing = set.adapter(named: a.name), existing.settings == settings {
+                try set.use(a.name)
+            } else {
+                try set.add(try LoRAAdapter.fresh(name: a.name, settings: settings, on: handle.model))
+                context.say("made adapter \(a.name) again with the run's settings; the checkpoint fills in its weights")
+            }
+        } catch let error as AdapterError {
+            throw AdapterReference.error(error, context)
+        }
+    }
+}
+
+/// `runs`: the session's runs and those found in runs_dir, in a table.
+public enum RunsCommand: Command {
+    public static let spec = CommandSpec(
+        ["runs"], summary: "list training runs: status, steps, losses and time",
+        discussion: "Lists this session's runs and any others found in runs_dir (`set runs_dir=…`), from their metrics.jsonl.",
+        category: .training, examples: [.init("runs", "one line per run")])
+
+    static func runNames(in context: CommandContext) -> [String] {
+        let dir = TrainingData.runsDirectory(in: context)
+        let onDisk = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+            .filter { FileManager.default.fileExists(atPath: dir + "/" + $0 + "/" + RunLog.configurationName) }
+        var names = context.session.workspace.runs.map(\.name)
+        for name in onDisk.sorted() where !names.contains(name) { names.append(name) }
+        return names
+    }
+
+    public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
+        let dir = TrainingData.runsDirectory(in: context)
+        var rows: [[String]] = []
+        var handles: [Value] = []
+        for name in runNames(in: context) {
+            let handle: RunHandle
+            if let live = context.session.workspace.run(named: name) {
+                handle = live
+            } else {
+                guard let log = try? RunLog(path: dir + "/" + name),
+                      let configuration = try? log.read(RunConfiguration.self, from: RunLog.configurationName) else { continue }
+                let done = TrainerCheckpoint.latest(in: log.path)?.step ?? 0
+                handle = RunHandle(name: name, path: log.path, configuration: configuration, modelName: configuration.model.name, loop: nil,
+                                   status: done >= configuration.totalSteps ? .finished : .stopped)
+                handle.statusDetail = "on disk"
+            }
+            handles.append(.object(handle))
+            let c = handle.configuration
+            rows.append([
+                handle.name, handle.status.rawValue + (handle.statusDetail == "on disk" ? " (on disk)" : ""),
+                c.adapter.map { ($0.dora ? "DoRA" : "LoRA") + " r=\($0.rank)" + (c.model.quantization.map { " on \($0)" } ?? "") } ?? "full",
+                "\(handle.stepsDone)/\(c.totalSteps)",
+                handle.trainingLosses.last.map { String(format: "%.4f", $0.loss) } ?? "-",
+                handle.validationLosses.map(\.loss).min().map { String(format: "%.4f", $0) } ?? "-",
+                TrainingRunner.clock(handle.elapsedSeconds), c.data.name,
+            ])
+        }
+        if rows.isEmpty {
+            context.show("no runs yet in \(dir); `train` makes one")
+            return .list([])
+        }
+        context.show(Table.render(header: ["run", "status", "method", "steps", "loss", "best val", "time", "data"], rows: rows))
+        return .list(handles)
+    }
+}
