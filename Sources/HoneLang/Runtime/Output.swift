@@ -1,6 +1,13 @@
 /// Where commands send what they print. Libraries never print; the front end chooses a sink.
 public protocol OutputSink: AnyObject {
     func emit(_ text: String, _ kind: OutputKind)
+    /// True when the text goes straight to a terminal that shows ANSI colour, so commands may
+    /// colour what they print; captures, notebooks and pipes get plain text.
+    var isTerminal: Bool { get }
+}
+
+extension OutputSink {
+    public var isTerminal: Bool { false }
 }
 
 public enum OutputKind: Sendable, Equatable {
@@ -14,6 +21,10 @@ public enum OutputKind: Sendable, Equatable {
 /// Writes to standard output as it comes.
 public final class StandardOutput: OutputSink {
     public init() {}
+    /// Standard output is a terminal and `NO_COLOR` is not set (no-color.org).
+    public var isTerminal: Bool {
+        isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+    }
     public func emit(_ text: String, _ kind: OutputKind) {
         print(text, terminator: "")
         fflushStandardOutput()
