@@ -15,9 +15,10 @@ extension DataStats {
             rows.append(("templated", LengthSummary(templated), "", LengthHistogram.sparkline(templated)))
             rows.append(("trained", LengthSummary(trained), "", LengthHistogram.sparkline(trained)))
         }
-        let nameWidth = max(10, rows.map(\.0.count).max() ?? 0)
+        let header = "\(unit) per field"
+        let nameWidth = max(header.count + 1, (rows.map(\.0.count).max() ?? 0) + 1)
         func cell(_ s: String, _ w: Int = 8) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
-        out.append("  " + "\(unit) per field".padding(toLength: nameWidth, withPad: " ", startingAt: 0)
+        out.append("  " + header.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
                    + cell("min") + cell("median") + cell("mean") + cell("p95") + cell("max") + cell("empty") + "  0…max")
         for (name, s, empty, spark) in rows {
             out.append("  " + name.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
