@@ -86,7 +86,7 @@ public enum ShowDataCommand: Command {
             views.append(.record(Record("example", [("line", .int(data.lines[i])), ("tokens", .int(view.tokenCount)),
                                                     ("trained", .int(view.trainedCount)), ("text", .string(view.plain))])))
         }
-        context.show(blocks.joined(separator: "\n") + "\ntemplate: " + TemplateChoice.describe(choice) + ", seq=\(maxLength)"
+        context.show(blocks.joined(separator: "\n\n") + "\n\ntemplate: " + TemplateChoice.describe(choice) + ", seq=\(maxLength)"
                      + (colour ? "; trained tokens in green" : "; trained tokens inside ⟦ ⟧"))
         return .list(views)
     }
