@@ -92,6 +92,9 @@ struct DataToolsTests {
         #expect(near.map(\.index) == [2] && near[0].original == 0)
         #expect(abs(near[0].similarity - 7.0 / 9.0) < 1e-12)   // 8 shingles each, 7 shared
         #expect(DuplicateFinder.near(texts, threshold: 0.8, skipping: [1]).isEmpty)
+        // Spaces around a field boundary do not matter; where the boundary falls does.
+        #expect(DuplicateFinder.exact(["a \u{1F} b ", "a\u{1F}b"]).count == 1)
+        #expect(DuplicateFinder.exact(["a b\u{1F}", "a\u{1F}b"]).isEmpty)
     }
 
     @Test("near-duplicate search over 2,000 records stays fast and finds every planted copy")
