@@ -30,6 +30,7 @@ enum DataReference {
                                  hints: ["use letters, digits, `_`, `-` and `.`, e.g. `stories.clean`"]) }
     }
 
+    @discardableResult
     static func add(_ name: String, _ data: DataSet, in context: CommandContext) -> DataSetHandle {
         let handle = DataSetHandle(name: name, data: data)
         context.session.workspace.add(handle)

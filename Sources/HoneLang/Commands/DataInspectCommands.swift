@@ -145,13 +145,12 @@ public enum CleanCommand: Command {
             throw HoneError(.value, error.message, at: context.call.range)
         }
         let (cleaned, report) = result
-        let made = DataReference.add(target, cleaned, in: context)
+        DataReference.add(target, cleaned, in: context)
         context.say("cleaned \(handle.name) → \(target): " + report.description)
         var fields: [(String, Value)] = [("name", .string(target)), ("before", .int(report.before)), ("after", .int(report.after))]
         for reason in RemovalReason.allCases {
             fields.append((reason.fieldName, .int(report.lines(removedFor: reason).count)))
         }
-        _ = made
         return .record(Record("cleaning", fields))
     }
 }
