@@ -30,10 +30,11 @@ public struct LengthSummary: Sendable, Equatable {
 public enum LengthHistogram {
     static let levels: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
 
-    /// How many of `values` fall in each of `bins` equal bins over 0…`upper`.
-    public static func counts(_ values: [Int], bins: Int, upper: Int) -> [Int] {
+    /// How many of `values` fall in each of `bins` bins `width` wide from 0 (default: the
+    /// narrowest equal bins that cover 0…`upper`).
+    public static func counts(_ values: [Int], bins: Int, upper: Int, width: Int? = nil) -> [Int] {
         var counts = [Int](repeating: 0, count: bins)
-        let width = Swift.max(1, Int((Double(upper + 1) / Double(bins)).rounded(.up)))
+        let width = width ?? Swift.max(1, Int((Double(upper + 1) / Double(bins)).rounded(.up)))
         for v in values { counts[Swift.min(bins - 1, Swift.max(0, v) / width)] += 1 }
         return counts
     }
@@ -52,14 +53,15 @@ public enum LengthHistogram {
     /// bins wholly above `limit` marked, so a reader sees what truncation will cut.
     public static func bars(_ values: [Int], bins: Int = 8, width: Int = 30, limit: Int? = nil) -> [String] {
         let upper = values.max() ?? 0
-        let counts = counts(values, bins: bins, upper: upper)
-        let binWidth = Swift.max(1, Int((Double(upper + 1) / Double(bins)).rounded(.up)))
+        let binWidth = binWidth(upper: upper, bins: bins)
+        let counts = counts(values, bins: bins, upper: upper, width: binWidth)
         let top = Swift.max(1, counts.max() ?? 1)
         let edgeWidth = String(binWidth * bins).count
         var lines: [String] = []
         for (b, c) in counts.enumerated() {
             let lo = b * binWidth, hi = lo + binWidth - 1
             if lo > upper { break }
+            // Trailing bins past the largest value are left out (round widths can leave some).
             let bar = String(repeating: "█", count: c == 0 ? 0 : Swift.max(1, c * width / top))
             var line = pad(String(lo), edgeWidth) + "–" + pad(String(hi), edgeWidth) + "  "
                 + bar.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + pad(String(c), String(values.count).count)
@@ -67,6 +69,17 @@ public enum LengthHistogram {
             lines.append(line)
         }
         return lines
+    }
+
+    /// The smallest of 1, 2, 3, 4, 5, 6, 8, 10, 20, … that covers 0…`upper` in `bins` bins, so bin edges
+    /// are round numbers a reader can take in.
+    static func binWidth(upper: Int, bins: Int) -> Int {
+        let needed = Swift.max(1, Int((Double(upper + 1) / Double(bins)).rounded(.up)))
+        var scale = 1
+        while true {
+            for step in [1, 2, 3, 4, 5, 6, 8] where step * scale >= needed { return step * scale }
+            scale *= 10
+        }
     }
 
     static func pad(_ s: String, _ width: Int) -> String {
