@@ -147,5 +147,24 @@ struct DataCommandTests {
         #expect(output.text.hasSuffix("14\n"))
         #expect(session.workspace.dataSet(named: "alpaca_en_demo.clean")?.data.count == 985)
         #expect(session.workspace.dataSet(named: "alpaca_en_demo")?.data.count == 999)
+
+        // A model's own template wins over the session's; on a terminal the marks are colours.
+        #expect(run(interpreter, "template plain").errors.isEmpty)
+        session.workspace.currentModel?.template = .chatml
+        #expect(TemplateChoice.current(in: session.workspace).source == .model("tiny"))
+        let terminal = TerminalCapture()
+        session.output = terminal
+        outcome = run(interpreter, "show data alpaca_en_demo.val n=1 seq=128")
+        #expect(outcome.errors.isEmpty, "\(outcome.errors)")
+        #expect(terminal.text.contains("\u{1B}[2m<s>\u{1B}[0m<|im_start|>user"))
+        #expect(terminal.text.contains("\u{1B}[32m") && !terminal.text.contains("⟦"))
+        #expect(terminal.text.contains("chatml (model `tiny`'s own)"))
     }
+}
+
+/// A sink that says it is a terminal, to see what `show data` paints.
+private final class TerminalCapture: OutputSink {
+    var text = ""
+    var isTerminal: Bool { true }
+    func emit(_ text: String, _ kind: OutputKind) { self.text += text }
 }
