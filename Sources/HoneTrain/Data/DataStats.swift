@@ -19,12 +19,6 @@ public struct DataStats: Sendable {
         public var emptyLines: [Int]
     }
 
-    /// Lines that name an example, for reports.
-    public struct LineList: Sendable, Equatable {
-        public var lines: [Int]
-        public var count: Int { lines.count }
-    }
-
     public var file: String
     public var format: DataFormat
     public var count: Int
