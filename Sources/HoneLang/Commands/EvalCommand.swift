@@ -70,7 +70,7 @@ public enum EvalCommand: Command {
             fields += [("exact_match", .float(g.exactMatch)), ("contains", .float(g.contains)), ("rouge_l", .float(g.rougeL))]
         }
         if case .string(let generalName) = context.session.option("general"), !generalName.isEmpty, handle.trained {
-            let general = try TrainingData.dataSet(generalName, in: context, range: nil)
+            let general = try DataReference.resolve(generalName, in: context, range: nil)
             let plain = EvaluationSpec(handle: handle, tokenizer: tokenizer, template: .plain, sequenceLength: seqLength,
                                        batchSize: arguments[batch], context: context, scoreAll: true)
             let generalNow = try plain.loss(on: general)
@@ -176,7 +176,7 @@ struct EvaluationSpec {
 
     /// The named data set, or the last run's validation set, or the newest .val/.test set.
     static func defaultData(_ name: String?, in context: CommandContext, range: SourceRange?) throws -> DataSetHandle {
-        if let name { return try TrainingData.dataSet(name, in: context, range: range) }
+        if let name { return try DataReference.resolve(name, in: context, range: range) }
         let workspace = context.session.workspace
         if let v = workspace.runs.last?.configuration.validation?.name, let found = workspace.dataSet(named: v) { return found }
         if let held = workspace.dataSets.last(where: { $0.name.hasSuffix(".val") || $0.name.hasSuffix(".test") }) { return held }

@@ -26,7 +26,7 @@ public enum ShowMemoryCommand: Command {
         var settings = try A.settings(arguments, in: context)
         var sequence = min(settings.sequenceLength, handle.model.contextLength)
         if let name = arguments.optional(A.data), let tokenizer = handle.tokenizer {
-            let data = try TrainingData.dataSet(name, in: context, range: arguments.range(of: A.data))
+            let data = try DataReference.resolve(name, in: context, range: arguments.range(of: A.data))
             let examples = SFTExamples(data.data, template: TrainingRunner.template(for: handle, in: context), tokenizer: tokenizer, maxLength: sequence)
             sequence = examples.examples.map(\.ids.count).max() ?? sequence
         }

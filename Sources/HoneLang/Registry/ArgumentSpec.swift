@@ -107,7 +107,7 @@ public indirect enum ArgumentType: Sendable {
 
     var placeholder: String {
         switch self {
-        case .name: return "NAME"
+        case .name, .word: return "NAME"
         case .path: return "PATH"
         default: return usage
         }

@@ -1,8 +1,9 @@
 /// Where commands send what they print. Libraries never print; the front end chooses a sink.
 public protocol OutputSink: AnyObject {
     func emit(_ text: String, _ kind: OutputKind)
-    /// True when the text reaches a terminal: progress lines then update in place and marks
-    /// may be coloured; otherwise output is plain lines.
+    /// True when the text goes straight to a terminal that shows ANSI colour and control codes:
+    /// commands may colour what they print and progress lines update in place; captures,
+    /// notebooks and pipes get plain text and plain lines.
     var isTerminal: Bool { get }
 }
 
@@ -21,7 +22,10 @@ public enum OutputKind: Sendable, Equatable {
 /// Writes to standard output as it comes.
 public final class StandardOutput: OutputSink {
     public init() {}
-    public var isTerminal: Bool { isatty(STDOUT_FILENO) != 0 }
+    /// Standard output is a terminal and `NO_COLOR` is not set (no-color.org).
+    public var isTerminal: Bool {
+        isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+    }
     public func emit(_ text: String, _ kind: OutputKind) {
         print(text, terminator: "")
         fflushStandardOutput()

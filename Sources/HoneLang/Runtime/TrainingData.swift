@@ -7,20 +7,10 @@ enum TrainingData {
     static let trainExamplesName = "train_examples.jsonl"
     static let validationExamplesName = "val_examples.jsonl"
 
-    static func dataSet(_ name: String, in context: CommandContext, range: SourceRange?) throws -> DataSetHandle {
-        let workspace = context.session.workspace
-        if let found = workspace.dataSet(named: name) { return found }
-        let names = workspace.dataSets.map(\.name)
-        var hints = names.isEmpty ? ["no data is loaded; `load data PATH` loads some"] : ["loaded: " + names.joined(separator: ", ")]
-        let suggestion = Suggestions.didYouMean(name, among: names)
-        if !suggestion.isEmpty { hints.insert(suggestion, at: 0) }
-        throw HoneError(.value, "no data set named `\(name)`", at: range ?? context.call.range, hints: hints)
-    }
-
     /// The named data set, or the newest one that is not a `.val`/`.test` part (preferring
     /// the `.train` part of a split one).
     static func training(_ name: String?, in context: CommandContext, range: SourceRange?) throws -> DataSetHandle {
-        if let name { return try dataSet(name, in: context, range: range) }
+        if let name { return try DataReference.resolve(name, in: context, range: range) }
         let workspace = context.session.workspace
         let candidates = workspace.dataSets.filter { !$0.name.hasSuffix(".val") && !$0.name.hasSuffix(".test") && $0.data.format != .preference }
         guard var chosen = candidates.last else {
@@ -33,7 +23,7 @@ enum TrainingData {
 
     /// `val=NAME`, else NAME.val beside NAME.train.
     static func validation(_ name: String?, beside data: DataSetHandle, in context: CommandContext, range: SourceRange?) throws -> DataSetHandle? {
-        if let name { return try dataSet(name, in: context, range: range) }
+        if let name { return try DataReference.resolve(name, in: context, range: range) }
         guard data.name.hasSuffix(".train") else { return nil }
         return context.session.workspace.dataSet(named: String(data.name.dropLast(6)) + ".val")
     }

@@ -7,20 +7,15 @@ import HoneTrain
 /// What `train` and `resume` share: running a training loop while printing its progress,
 /// samples and warnings, then saying how it ended.
 enum TrainingRunner {
-    /// The template a model uses: its own (trained with or loaded), else the session's, else alpaca.
+    /// The template a model uses (`TemplateChoice`'s rule).
     static func template(for handle: ModelHandle, in context: CommandContext) -> PromptTemplate {
-        handle.template ?? context.session.workspace.template ?? .alpaca
+        TemplateChoice.choice(for: handle, in: context.session.workspace).template
     }
 
+    /// The template as config.json records it: its name, or its text when custom.
     static func describe(_ template: PromptTemplate) -> String {
-        switch template {
-        case .alpaca: "alpaca"
-        case .chatml: "chatml"
-        case .llama2: "llama2"
-        case .plain: "plain"
-        case .custom(let text): text
-        default: "\(template)"
-        }
+        if case .custom(let text) = template { return text }
+        return template.name
     }
 
     /// The trainable parameters of `handle` for `method`, by the names checkpoints use.

@@ -31,7 +31,7 @@ enum FakeShowDataCommand: Command {
 }
 
 extension CommandRegistry {
-    static let testing = CommandRegistry(CommandRegistry.builtins.filter { $0.spec.name != "lora" } + [FakeLoraCommand.self, FakeShowDataCommand.self])
+    static let testing = CommandRegistry(CommandRegistry.builtins.filter { $0.spec.name != "lora" && $0.spec.name != "show data" } + [FakeLoraCommand.self, FakeShowDataCommand.self])
 }
 
 /// Runs `text` in a fresh session; returns the outcome and what was printed.
