@@ -38,6 +38,27 @@ import Testing
         #expect(noSystem == "<s>[INST] Hi [/INST]")
     }
 
+    /// mistralai/Mistral-7B-Instruct-v0.1.
+    static let mistral = #"{{ bos_token }}{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}{% elif message['role'] == 'assistant' %}{{ message['content'] + eos_token}}{% else %}{{ raise_exception('Only user and assistant roles are supported!') }}{% endif %}{% endfor %}"#
+
+    @Test("the Mistral template joins turns without spaces around answers and refuses a system turn")
+    func mistral() throws {
+        let t = try ChatTemplate(Self.mistral, bosToken: "<s>", eosToken: "</s>")
+        let text = try t.render(messages: Array(Self.conversation.dropFirst()), addGenerationPrompt: true)
+        #expect(text == "<s>[INST] Hi [/INST]Hello! </s>[INST]  How are you? [/INST]")
+        #expect { try t.render(messages: Self.conversation, addGenerationPrompt: true) } throws: { error in
+            (error as? JinjaError)?.message == "Conversation roles must alternate user/assistant/user/assistant/..."
+        }
+    }
+
+    @Test("a Llama-2 chat template as a prompt template: the prompt ends at [/INST], the completion carries the answer and EOS")
+    func llama2AsPromptTemplate() throws {
+        let template = PromptTemplate.chat(try ChatTemplate(Self.llama2Chat, bosToken: "<s>", eosToken: "</s>"))
+        let (prompt, completion) = try template.rendered(.promptCompletion(prompt: "Hi", completion: "Hello"))
+        #expect(prompt == "<s>[INST] Hi [/INST]")
+        #expect(completion == " Hello </s>")
+    }
+
     @Test("raise_exception in a template is a `raised` error carrying its message")
     func raises() throws {
         let t = try ChatTemplate(Self.llama2Chat, bosToken: "<s>", eosToken: "</s>")
