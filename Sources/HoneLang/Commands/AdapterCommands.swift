@@ -256,6 +256,8 @@ public enum SaveAdapterCommand: Command {
         ["save", "adapter"], summary: "save an adapter for PEFT (a directory) or llama.cpp (a GGUF file)",
         discussion: """
             Only the adapter's own tensors are written: a few megabytes instead of the whole model. \
+            For PEFT, the model's template is saved beside it as chat_template.jinja, the file \
+            transformers reads a chat template from, and `load adapter` takes it back. \
             q/k rows are written in each format's rotary layout whatever the model was loaded from. \
             An rsLoRA adapter written as GGUF has √r folded into alpha, since llama.cpp scales by alpha/r.
             """,
@@ -282,6 +284,10 @@ public enum SaveAdapterCommand: Command {
             try GGUFAdapterFile.write(weights, configuration: llama.configuration, to: target, name: adapter.name)
         } else {
             try PEFTAdapterFile.write(weights, to: target)
+            if let text = handle.chatTemplateText {
+                try ChatTemplateFiles.writeJinja(text, directory: target)
+                context.say("chat template: \(handle.template!.name), as \(ChatTemplateFiles.jinjaFileName) beside the adapter")
+            }
         }
         context.say("saved adapter \(adapter.name) to \(arguments[path]) (\(chosen == "gguf" ? "GGUF for llama.cpp" : "PEFT"), "
                     + "\(ShowModelCommand.formatted(adapter.parameterCount)) parameters)")
@@ -317,6 +323,9 @@ public enum LoadAdapterCommand: Command {
             try set.add(adapter)
             context.say("loaded adapter \(adapterName) onto \(handle.name): \(AdapterReference.describe(adapter)), "
                         + "\(adapter.layers.count) modules, \(ShowModelCommand.formatted(adapter.parameterCount)) parameters")
+            if isDirectory.boolValue, let text = try? ChatTemplateFiles.read(directory: source).template {
+                handle.adoptChatTemplate(text, from: "the adapter folder", in: context)
+            }
         } catch let error as AdapterError {
             throw AdapterReference.error(error, context, at: arguments.range(of: path))
         }

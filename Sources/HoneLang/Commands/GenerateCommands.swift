@@ -1,6 +1,7 @@
 import Foundation
 import HoneModels
 import HoneTensor
+import HoneTrain
 
 /// `generate "PROMPT" …`: continue a prompt, streaming the text.
 public enum GenerateCommand: Command {
@@ -16,6 +17,8 @@ public enum GenerateCommand: Command {
     static let seed = Arg<Int>.option("seed", .int(0...Int.max), help: "the sampling seed (default: the session's `seed`)")
     static let stop = Arg<[String]>.option("stop", .list(.string), help: "strings that end generation (not included)")
     static let model = Arg<String>.option("model", .word, help: "the model to use (default: the current model)")
+    static let template = Arg<String>.option("template", .string,
+        help: "wrap the prompt as a user turn: alpaca, chatml, llama2, plain, a text with {instruction}, or none for raw text (default: the model's template, else none)")
 
     public static let spec = CommandSpec(
         ["generate"], summary: "continue a prompt with the current model, streaming the text",
@@ -26,11 +29,16 @@ public enum GenerateCommand: Command {
             penalty, temperature, top-k and top-p in that order, like Hugging Face's generate; the \
             defaults (temperature 0.8, top_k 40, top_p 0.95) are llama.cpp's. With the same seed \
             the same text comes out. Returns a record with the text, token ids, tokens/s and why \
-            it stopped.
+            it stopped. A model that was trained with a template, or loaded with a chat template, \
+            has its prompt wrapped in that template (as a user turn) so it sees what it was \
+            trained on; `template=none` passes the text as it is, and a line says which template \
+            was used.
             """,
         category: .models,
-        arguments: [prompt.spec, maxTokens.spec, temperature.spec, topK.spec, topP.spec, repetitionPenalty.spec, seed.spec, stop.spec, model.spec],
+        arguments: [prompt.spec, maxTokens.spec, temperature.spec, topK.spec, topP.spec, repetitionPenalty.spec, seed.spec, stop.spec, model.spec,
+                    template.spec],
         examples: [.init(#"generate "Once upon a time" max_tokens=20 temperature=0"#, "greedy: the most likely continuation"),
+                   .init(#"generate "Name a colour." template=alpaca"#, "the prompt wrapped in the Alpaca instruction format"),
                    .init(#"generate "Lily wanted to" temperature=1.0 top_p=0.9 seed=7"#, "sampled, reproducibly"),
                    .init(#"generate "The cat" stop=["."]"#, "stop at the first full stop")],
         isHeavy: true)
@@ -38,8 +46,14 @@ public enum GenerateCommand: Command {
     public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
         let handle = try ModelReference.resolve(arguments.optional(model), in: context, range: arguments.range(of: model))
         let tokenizer = try ModelReference.tokenizer(of: handle, in: context)
-        let text = arguments[prompt]
-        let ids = tokenizer.encode(text, bos: addsBOS(tokenizer, handle))
+        let chosen = try InferenceTemplate.resolve(arguments.optional(template), for: handle, range: arguments.range(of: template), in: context)
+        let text = try chosen.map { try InferenceTemplate.wrap(arguments[prompt], in: $0, range: arguments.range(of: prompt), in: context) }
+            ?? arguments[prompt]
+        if let chosen {
+            let whose = arguments.contains(template) ? "" : " (the model's; template=none for raw text)"
+            context.say("template: \(chosen.name)\(whose)")
+        }
+        let ids = InferenceTemplate.encode(text, template: chosen, tokenizer: tokenizer, bos: addsBOS(tokenizer, handle))
         do {
             try handle.model.validate(tokens: ids)
         } catch {
@@ -72,6 +86,7 @@ public enum GenerateCommand: Command {
             ("ids", .list(result.newTokens.map(Value.int))),
             ("tokens_per_second", .float(result.tokensPerSecond)),
             ("stop_reason", .string(Self.reasonName(result.stopReason))),
+            ("template", .string(chosen?.name ?? "none")),
         ]))
     }
 

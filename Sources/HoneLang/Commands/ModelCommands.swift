@@ -93,6 +93,9 @@ public enum LoadModelCommand: Command {
                     + "vocab \(m.vocabularySize), context \(m.contextLength)) from \(loaded.format.rawValue)")
         context.say(String(format: "load time: %.2f s", seconds), .volatile)
         for note in loaded.notes { context.say("  " + note) }
+        if let text = loaded.chatTemplate {
+            handle.adoptChatTemplate(text, from: loaded.format == .gguf ? "the GGUF's tokenizer.chat_template" : "the tokenizer files", in: context)
+        }
         return .object(handle)
     }
 

@@ -20,7 +20,9 @@ public enum SaveModelCommand: Command {
             save never leaves a half-written model. q/k weights are permuted to each format's \
             rotary layout (half rotation for Hugging Face, interleaved for GGUF). The tokenizer is \
             saved with the model: tokenizer.json and its config for Hugging Face, the \
-            tokenizer.ggml.* metadata llama.cpp reads for GGUF. With an active adapter the saved \
+            tokenizer.ggml.* metadata llama.cpp reads for GGUF. The model's template (the one it was \
+            trained or loaded with) goes with it as a Jinja chat template: `chat_template` in \
+            tokenizer_config.json, `tokenizer.chat_template` in GGUF. With an active adapter the saved \
             weights are the merged ones (the model as it now behaves), and the command says so.
             """,
         category: .models, arguments: [path.spec, format.spec, dtype.spec, model.spec],
@@ -61,17 +63,20 @@ public enum SaveModelCommand: Command {
             guard let tokenizer = handle.tokenizer else {
                 throw HoneError(.value, "`\(handle.name)` has no tokenizer, and llama.cpp needs one inside the GGUF", at: context.call.range)
             }
-            try GGUFLlama.write(model: llama, tokenizerMetadata: tokenizer.ggufMetadata(), to: target, f16: storage == "f16", name: handle.name)
+            try GGUFLlama.write(model: llama, tokenizerMetadata: tokenizer.ggufMetadata(), chatTemplate: handle.chatTemplateText, to: target, f16: storage == "f16", name: handle.name)
         default:
             let files = try handle.tokenizer?.huggingFaceFiles() ?? []
             let type: DType = storage == "f16" ? .float16 : storage == "bf16" ? .bfloat16 : .float32
-            try HuggingFaceWriter.write(model: handle.model, tokenizerFiles: files, to: target, dtype: type)
+            try HuggingFaceWriter.write(model: handle.model, tokenizerFiles: files, chatTemplate: handle.chatTemplateText, to: target, dtype: type)
             if handle.tokenizer == nil { context.say("note: `\(handle.name)` has no tokenizer; only the model files were written") }
         }
         let seconds = (ContinuousClock.now - start).secondsValue
         context.say("saved \(handle.name) to \(arguments[path]) (\(chosen == "gguf" ? "GGUF" : "Hugging Face directory"), \(storage))")
         if let merged = temporarilyMerged ?? adapters?.merged.flatMap({ adapters?.adapter(named: $0.name) }) {
             context.say("the weights include adapter \(merged.name), merged (W + scaling·BA); `save adapter` saves it on its own")
+        }
+        if let template = handle.template {
+            context.say("chat template: \(template.name), as " + (chosen == "gguf" ? "tokenizer.chat_template" : "chat_template in tokenizer_config.json"))
         }
         context.say(String(format: "save time: %.2f s", seconds), .volatile)
         return .string(target)

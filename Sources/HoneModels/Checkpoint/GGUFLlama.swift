@@ -250,11 +250,13 @@ public enum GGUFLlama {
 
     /// Writes `model` as a GGUF v3 file at `path` (atomically): `general.architecture` llama,
     /// `general.name`, the `llama.*` keys, then `tokenizerMetadata` as given, then the tensors.
-    /// With `f16`, matrices are stored as F16 and 1-D tensors (norms, biases) as F32.
+    /// With `f16`, matrices are stored as F16 and 1-D tensors (norms, biases) as F32. A
+    /// `chatTemplate` is stored as `tokenizer.chat_template`, which llama.cpp applies.
     public static func write(
-        model: LlamaModel, tokenizerMetadata: [(key: String, value: GGUFValue)], to path: String,
+        model: LlamaModel, tokenizerMetadata: [(key: String, value: GGUFValue)], chatTemplate: String? = nil, to path: String,
         f16: Bool = false, name: String?
     ) throws {
+        let tokenizerMetadata = chatTemplate.map { ChatTemplateFiles.ggufMetadata(tokenizerMetadata, adding: $0) } ?? tokenizerMetadata
         var writer = GGUFWriter(f16Matrices: f16)
         for (key, value) in metadata(for: model.configuration, name: name, f16: f16) { writer.add(key, value) }
         for (key, value) in tokenizerMetadata {

@@ -12,19 +12,22 @@ public enum HuggingFaceWriter {
     /// Writes `model` to `directory`. `configJSON` is `config.json` (default: the model's
     /// `huggingFaceConfigurationJSON()`); `generationConfigJSON` is `generation_config.json`
     /// (default: the bos/eos ids of the config). Tensors are stored as `dtype`; above
-    /// `maxShardBytes` of tensor data the weights are split into shards with an index.
+    /// `maxShardBytes` of tensor data the weights are split into shards with an index. A
+    /// `chatTemplate` is written as `chat_template` in tokenizer_config.json, where transformers,
+    /// TGI and hone look for it.
     public static func write(
         model: any LanguageModel, configJSON: Data? = nil, generationConfigJSON: Data? = nil,
-        tokenizerFiles: [(name: String, bytes: [UInt8])], to directory: String,
+        tokenizerFiles: [(name: String, bytes: [UInt8])], chatTemplate: String? = nil, to directory: String,
         dtype: DType = .float32, maxShardBytes: Int = defaultMaxShardBytes
     ) throws {
+        let files = try chatTemplate.map { try ChatTemplateFiles.tokenizerFiles(tokenizerFiles, adding: $0) } ?? tokenizerFiles
         if let llama = (model as AnyObject) as? LlamaModel {
             try write(model: llama, configJSON: configJSON, generationConfigJSON: generationConfigJSON,
-                      tokenizerFiles: tokenizerFiles, to: directory, dtype: dtype, maxShardBytes: maxShardBytes)
+                      tokenizerFiles: files, to: directory, dtype: dtype, maxShardBytes: maxShardBytes)
             return
         }
         try write(parameters: model.parameters, configJSON: try configJSON ?? model.huggingFaceConfigurationJSON(),
-                  generationConfigJSON: generationConfigJSON, tokenizerFiles: tokenizerFiles, to: directory,
+                  generationConfigJSON: generationConfigJSON, tokenizerFiles: files, to: directory,
                   dtype: dtype, maxShardBytes: maxShardBytes)
     }
 
@@ -128,7 +131,8 @@ public enum HuggingFaceWriter {
     static func foreignEntries(in directory: String) throws -> [String] {
         let modelFiles: Set<String> = ["config.json", "generation_config.json", "model.safetensors", "model.safetensors.index.json",
                                        "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json",
-                                       "merges.txt", "tokenizer.model", "added_tokens.json", "README.md", ".gitattributes"]
+                                       "merges.txt", "tokenizer.model", "added_tokens.json", "README.md", ".gitattributes",
+                                       ChatTemplateFiles.jinjaFileName]
         return try FileManager.default.contentsOfDirectory(atPath: directory).filter { name in
             !modelFiles.contains(name) && !(name.hasPrefix("model-") && name.hasSuffix(".safetensors"))
         }.sorted()

@@ -8,6 +8,7 @@ enum HubFileSelection {
     static let configurationFiles = ["config.json", "generation_config.json"]
     static let tokenizerFiles = [
         "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt", "tokenizer.model",
+        "chat_template.jinja",
     ]
     static let singleWeights = "model.safetensors"
     static let shardIndex = "model.safetensors.index.json"

@@ -17,13 +17,18 @@ public struct LoadedModel {
     /// Things the user should know about the load (a tokenizer found beside the checkpoint, a
     /// file taken from the cache while offline).
     public var notes: [String]
+    /// The Jinja chat template the files carry (`chat_template.jinja`, `chat_template` in
+    /// tokenizer_config.json, or GGUF `tokenizer.chat_template`), as text; nil when none.
+    public var chatTemplate: String?
 
-    public init(model: any LanguageModel, tokenizer: (any Tokenizer)?, format: ModelFormat, path: String, notes: [String] = []) {
+    public init(model: any LanguageModel, tokenizer: (any Tokenizer)?, format: ModelFormat, path: String, notes: [String] = [],
+                chatTemplate: String? = nil) {
         self.model = model
         self.tokenizer = tokenizer
         self.format = format
         self.path = path
         self.notes = notes
+        self.chatTemplate = chatTemplate
     }
 }
 
@@ -70,6 +75,19 @@ public enum ModelLoader {
     public static var supportedModelTypes: [String] { LlamaConfiguration.modelTypes + HuggingFaceDirectory.supportedGPT2ModelTypes }
 
     static func loadHuggingFace(directory: String) throws -> LoadedModel {
+        var loaded = try loadHuggingFaceFiles(directory: directory)
+        // A template hone cannot read is a note: the weights and tokenizer are still usable.
+        do {
+            let (template, notes) = try ChatTemplateFiles.read(directory: directory)
+            loaded.chatTemplate = template
+            loaded.notes += notes
+        } catch {
+            loaded.notes.append("chat template not read: \(error)")
+        }
+        return loaded
+    }
+
+    static func loadHuggingFaceFiles(directory: String) throws -> LoadedModel {
         let configPath = directory + "/config.json"
         let model: any LanguageModel
         switch try modelType(configPath: configPath, directory: directory) {
@@ -116,15 +134,17 @@ public enum ModelLoader {
     static func loadGGUF(path: String) throws -> LoadedModel {
         let model = try GGUFLlama.load(path: path)
         let reader = try GGUFReader(path: path)
+        let template = ChatTemplateFiles.read(gguf: reader)
         guard reader.metadata["tokenizer.ggml.model"] != nil else {
-            return LoadedModel(model: model, tokenizer: nil, format: .gguf, path: path, notes: ["no tokenizer: the GGUF holds no tokenizer.ggml.* metadata"])
+            return LoadedModel(model: model, tokenizer: nil, format: .gguf, path: path, notes: ["no tokenizer: the GGUF holds no tokenizer.ggml.* metadata"],
+                               chatTemplate: template)
         }
         do {
             let tokenizer = try TokenizerLoader.load(gguf: reader)
             try checkVocabulary(tokenizer, model: model, file: path)
-            return LoadedModel(model: model, tokenizer: tokenizer, format: .gguf, path: path)
+            return LoadedModel(model: model, tokenizer: tokenizer, format: .gguf, path: path, chatTemplate: template)
         } catch {
-            return LoadedModel(model: model, tokenizer: nil, format: .gguf, path: path, notes: ["no tokenizer: \(error)"])
+            return LoadedModel(model: model, tokenizer: nil, format: .gguf, path: path, notes: ["no tokenizer: \(error)"], chatTemplate: template)
         }
     }
 

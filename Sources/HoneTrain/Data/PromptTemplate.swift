@@ -12,14 +12,18 @@
 /// * `custom`: a text with `{instruction}`, `{input}` and `{output}`; the prompt is the part before
 ///   `{output}`, the completion `{output}` and whatever follows it.
 ///
+/// * `chat`: a model's own Jinja chat template (see `PromptTemplate+Chat.swift`).
+///
 /// Chat records are trained on their last assistant turn; every earlier turn is prompt. Marker
-/// strings such as `<|im_start|>` are text to the tokenizer (`encode(_:bos:)` never parses special tokens).
+/// strings such as `<|im_start|>` become their special-token ids when the tokenizer has them
+/// (`usesSpecialTokens`), as transformers encodes them.
 public enum PromptTemplate: Sendable, Equatable {
     case alpaca
     case chatml
     case llama2
     case plain
     case custom(String)
+    case chat(ChatTemplate)
 
     public static let alpacaWithInput = "Below is an instruction that describes a task, paired with an input that provides further context. Write a response that appropriately completes the request.\n\n### Instruction:\n{instruction}\n\n### Input:\n{input}\n\n### Response:"
     public static let alpacaWithoutInput = "Below is an instruction that describes a task. Write a response that appropriately completes the request.\n\n### Instruction:\n{instruction}\n\n### Response:"
@@ -110,7 +114,10 @@ public enum PromptTemplate: Sendable, Equatable {
         }
     }
 
+    /// The prompt and completion of `record`. A chat template that fails on the record (it calls
+    /// `raise_exception`, say) gives ("", ""): use `rendered(_:)` to get the error.
     public func render(_ record: DataRecord) -> (prompt: String, completion: String) {
+        if case .chat(let template) = self { return (try? Self.renderChat(template, record)) ?? ("", "") }
         if case .text(let t) = record {
             if case .custom(let text) = self { return Self.fill(text, ("", "", t)) }
             return ("", t)
@@ -151,6 +158,8 @@ public enum PromptTemplate: Sendable, Equatable {
             let (context, answer) = Self.turns(record)
             let prompt = context.map(\.content).joined(separator: "\n")
             return (prompt.isEmpty ? "" : prompt + "\n", answer)
+        case .chat(let template):
+            return (try? Self.renderChat(template, record)) ?? ("", "")
         }
     }
 
