@@ -167,11 +167,7 @@ struct EvaluationSpec {
 
     static func template(_ written: String?, for handle: ModelHandle, in context: CommandContext, range: SourceRange?) throws -> PromptTemplate {
         guard let written else { return TrainingRunner.template(for: handle, in: context) }
-        do {
-            return try PromptTemplate.named(written)
-        } catch let error as PromptTemplateError {
-            throw HoneError(.value, error.message, at: range ?? context.call.range)
-        }
+        return try InferenceTemplate.resolve(written, for: handle, range: range, in: context) ?? .plain
     }
 
     /// The named data set, or the last run's validation set, or the newest .val/.test set.

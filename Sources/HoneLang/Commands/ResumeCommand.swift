@@ -93,7 +93,12 @@ public enum ResumeCommand: Command {
             context.say("\(name) has no checkpoint yet; starting it again from step 0")
         }
         let loop = TrainingLoop(trainer: trainer, log: log, validation: validation, state: state)
-        let template = (try? PromptTemplate.named(configuration.template)) ?? .alpaca
+        let template: PromptTemplate
+        do {
+            template = try TrainingRunner.template(described: configuration.template, tokenizer: tokenizer)
+        } catch {
+            throw HoneError(.value, "the run's template in config.json does not load: \(error)", at: context.call.range)
+        }
         let runHandle = RunHandle(name: name, path: path, configuration: configuration, modelName: handle.name, loop: loop, status: .running)
         workspace.add(runHandle)
         guard !trainer.isFinished else {

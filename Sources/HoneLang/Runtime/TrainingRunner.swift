@@ -12,10 +12,21 @@ enum TrainingRunner {
         TemplateChoice.choice(for: handle, in: context.session.workspace).template
     }
 
-    /// The template as config.json records it: its name, or its text when custom.
+    /// The template as config.json records it: its name, its text when custom, or `jinja:`
+    /// and the text for a chat template.
     static func describe(_ template: PromptTemplate) -> String {
-        if case .custom(let text) = template { return text }
-        return template.name
+        switch template {
+        case .custom(let text): text
+        case .chat(let chat): "jinja:" + chat.text
+        default: template.name
+        }
+    }
+
+    /// The template `describe` recorded, for `resume`.
+    static func template(described text: String, tokenizer: any Tokenizer) throws -> PromptTemplate {
+        guard text.hasPrefix("jinja:") else { return try PromptTemplate.named(text) }
+        let special = tokenizer.specialTokens
+        return .chat(try ChatTemplate(String(text.dropFirst(6)), bosToken: special.bos?.text ?? "", eosToken: special.eos?.text ?? ""))
     }
 
     /// The trainable parameters of `handle` for `method`, by the names checkpoints use.
@@ -63,8 +74,8 @@ enum TrainingRunner {
         let prompts = samplePrompts(settings, run: run, context: context)
         loop.sampler = { _ in
             prompts.map { prompt in
-                let (text, _) = template.render(.instruction(instruction: prompt, input: "", output: ""))
-                let ids = tokenizer.encode(text, bos: true)
+                let text = (try? InferenceTemplate.wrap(prompt, in: template, range: nil, in: context)) ?? prompt
+                let ids = InferenceTemplate.encode(text, template: template, tokenizer: tokenizer, bos: true)
                 let result = Generator.run(model: trainer.model, tokenizer: tokenizer, prompt: ids.isEmpty ? [0] : ids,
                                            settings: GenerationSettings(maxNewTokens: settings.sampleTokens, sampling: .greedy))
                 return (prompt, result.text)
