@@ -166,5 +166,6 @@ struct DataCommandTests {
 private final class TerminalCapture: OutputSink {
     var text = ""
     var isTerminal: Bool { true }
+    var usesColor: Bool { true }
     func emit(_ text: String, _ kind: OutputKind) { self.text += text }
 }

@@ -77,7 +77,7 @@ public enum ShowDataCommand: Command {
             throw HoneError(.value, "`\(handle.name)` has \(DataReference.plural(data.count, "record")); start=\(first + 1) is past the end",
                             at: arguments.range(of: start) ?? context.call.range)
         }
-        let colour = context.session.output.isTerminal
+        let colour = context.session.output.usesColor
         var blocks: [String] = []
         var views: [Value] = []
         for i in first..<min(data.count, first + arguments[count]) {

@@ -1,14 +1,16 @@
 /// Where commands send what they print. Libraries never print; the front end chooses a sink.
 public protocol OutputSink: AnyObject {
     func emit(_ text: String, _ kind: OutputKind)
-    /// True when the text goes straight to a terminal that shows ANSI colour and control codes:
-    /// commands may colour what they print and progress lines update in place; captures,
-    /// notebooks and pipes get plain text and plain lines.
+    /// True when the text goes straight to a terminal: progress lines update in place;
+    /// captures, notebooks and pipes get plain lines.
     var isTerminal: Bool { get }
+    /// True when that terminal may also be sent ANSI colour (`NO_COLOR` unset, no-color.org).
+    var usesColor: Bool { get }
 }
 
 extension OutputSink {
     public var isTerminal: Bool { false }
+    public var usesColor: Bool { false }
 }
 
 public enum OutputKind: Sendable, Equatable {
@@ -22,10 +24,8 @@ public enum OutputKind: Sendable, Equatable {
 /// Writes to standard output as it comes.
 public final class StandardOutput: OutputSink {
     public init() {}
-    /// Standard output is a terminal and `NO_COLOR` is not set (no-color.org).
-    public var isTerminal: Bool {
-        isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
-    }
+    public var isTerminal: Bool { isatty(STDOUT_FILENO) != 0 }
+    public var usesColor: Bool { isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil }
     public func emit(_ text: String, _ kind: OutputKind) {
         print(text, terminator: "")
         fflushStandardOutput()
