@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import COpenBLAS
 import HoneTensor
@@ -152,15 +153,17 @@ private func values(_ count: Int, seed: UInt64) -> [Float] {
         let reference = Self.products(inputs)
         let oneThread = BLAS.withThreads(1) { Self.products(inputs) }
         print("products on one thread \(oneThread == reference ? "equal" : "differ from") those on \(threads)")
-        final class Stop: @unchecked Sendable { var now = false }
+        final class Stop: Sendable { let now = Atomic(false), done = Atomic(false) }
         let stop = Stop()
         let toggler = Thread {
-            while !stop.now { BLAS.withThreads(1) { usleep(200) }; usleep(100) }
+            while !stop.now.load(ordering: .relaxed) { BLAS.withThreads(1) { usleep(1000) }; usleep(50) }
+            stop.done.store(true, ordering: .releasing)
         }
         toggler.start()
         var disturbed: [[[Float]]] = []
-        for _ in 0..<20 { disturbed.append(Self.products(inputs)) }
-        stop.now = true
+        for _ in 0..<60 { disturbed.append(Self.products(inputs)) }
+        stop.now.store(true, ordering: .relaxed)
+        while !stop.done.load(ordering: .acquiring) { usleep(100) }
         // Another test may change the thread count for good meanwhile (`set threads=`).
         guard BLAS.threads == threads else { return }
         #expect(disturbed.allSatisfy { $0 == reference }, "a product came out with other numbers while thread counts changed")
