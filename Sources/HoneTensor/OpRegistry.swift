@@ -14,5 +14,6 @@ public enum OpRegistry {
         ContiguousOp.self,
         ConcatOp.self,
         QuantizedMatMulOp.self,
+        CheckpointOp.self,
     ]
 }

@@ -418,6 +418,7 @@ struct HuggingFaceWriterTests {
 /// A stand-in for a non-Llama architecture: only what the writer reads.
 private final class StubModel: LanguageModel {
     var linearHook: (any LinearLayerHook)?
+    var gradientCheckpointing = false
     var linearModules: [LinearModule] { [] }
     func replaceWeight(_ name: String, with tensor: Tensor) throws {}
     var quantizedWeights: [String: QuantizedMatrix] { [:] }

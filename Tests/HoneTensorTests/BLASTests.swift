@@ -1,3 +1,5 @@
+import Foundation
+import Synchronization
 import Testing
 import COpenBLAS
 import HoneTensor
@@ -122,6 +124,49 @@ private func values(_ count: Int, seed: UInt64) -> [Float] {
             }
             exit(c == [14, 32, 32, 77] ? 0 : 4)
         }
+    }
+
+    /// Products of the shapes a training step makes (a matrix-vector one included): forward
+    /// values and the weight's gradient.
+    static func products(_ inputs: [(Tensor, Tensor)]) -> [[Float]] {
+        inputs.flatMap { x, w -> [[Float]] in
+            w.zeroGrad()
+            let y = x.matmul(w)
+            y.sum().backward()
+            return [y.scalars, w.grad!.scalars]
+        }
+    }
+
+    // The leak that moved the full fine-tuning trajectory (TrajectoryTests) when other tests
+    // ran beside it: attention runs its per-head products inside `BLAS.withThreads(1)`, which
+    // changes OpenBLAS's process-wide thread count, and a product another thread made meanwhile
+    // ran on one thread, with that split's rounding. Products now wait for such a change to end.
+    @Test("a product's numbers do not change while another thread runs BLAS.withThreads(1)")
+    func productsIgnoreOtherThreadsThreadCounts() {
+        var rng = RandomGenerator(seed: 17)
+        let inputs = [([1, 4096], [4096, 512]), ([96, 768], [768, 768]), ([256, 288], [288, 1000])].map { xs, ws in
+            let w = Tensor.randn(ws, using: &rng)
+            w.requiresGrad = true
+            return (Tensor.randn(xs, using: &rng), w)
+        }
+        let threads = BLAS.threads
+        let reference = Self.products(inputs)
+        let oneThread = BLAS.withThreads(1) { Self.products(inputs) }
+        print("products on one thread \(oneThread == reference ? "equal" : "differ from") those on \(threads)")
+        final class Stop: Sendable { let now = Atomic(false), done = Atomic(false) }
+        let stop = Stop()
+        let toggler = Thread {
+            while !stop.now.load(ordering: .relaxed) { BLAS.withThreads(1) { usleep(1000) }; usleep(50) }
+            stop.done.store(true, ordering: .releasing)
+        }
+        toggler.start()
+        var disturbed: [[[Float]]] = []
+        for _ in 0..<60 { disturbed.append(Self.products(inputs)) }
+        stop.now.store(true, ordering: .relaxed)
+        while !stop.done.load(ordering: .acquiring) { usleep(100) }
+        // Another test may change the thread count for good meanwhile (`set threads=`).
+        guard BLAS.threads == threads else { return }
+        #expect(disturbed.allSatisfy { $0 == reference }, "a product came out with other numbers while thread counts changed")
     }
 
     @Test("configure sets the thread count")

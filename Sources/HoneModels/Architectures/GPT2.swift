@@ -182,6 +182,8 @@ public final class GPT2Model: LanguageModel {
 
     public var linearHook: (any LinearLayerHook)?
 
+    public var gradientCheckpointing = false
+
     /// x·W + b for the Conv1D module `name` (W stored [in, out]), or what the hook makes of it.
     private func conv1D(_ x: Tensor, _ name: String) -> Tensor {
         let b = weight(name + ".bias")
@@ -234,31 +236,46 @@ public final class GPT2Model: LanguageModel {
 
     private func run(tokens: [Int], batch b: Int, time t: Int, start: Int, cache: KVCache?, lastPositionOnly: Bool) -> Tensor {
         let cfg = configuration
-        let (c, h, d, eps) = (cfg.embeddingSize, cfg.headCount, cfg.headDim, cfg.layerNormEpsilon)
+        let eps = cfg.layerNormEpsilon
         let positions = Tensor.embedding(weight("transformer.wpe.weight"), indices: Array(start..<(start + t)), shape: [1, t])
         var x = Tensor.embedding(weight("transformer.wte.weight"), indices: tokens, shape: [b, t]) + positions
+        let checkpointing = gradientCheckpointing && cache == nil && GradMode.isEnabled
         for layer in 0..<cfg.layerCount {
-            let p = "transformer.h.\(layer)."
-            let n1 = x.layerNorm(weight: weight(p + "ln_1.weight"), bias: weight(p + "ln_1.bias"), eps: eps)
-            let qkv = conv1D(n1, p + "attn.c_attn").split([c, c, c], axis: 2)
-            let (q, k, v) = (qkv[0].reshaped([b, t, h, d]), qkv[1].reshaped([b, t, h, d]), qkv[2].reshaped([b, t, h, d]))
-            let attended: Tensor
-            if let cache {
-                cache.store(layer: layer, key: k, value: v)
-                attended = cache.attend(layer: layer, query: q)
+            if checkpointing {
+                x = Tensor.checkpointed(inputs: [x]) { [unowned self] in
+                    self.block(layer, $0[0], batch: b, time: t, cache: nil)
+                }
             } else {
-                attended = Attention.causal(query: q, key: k, value: v)
+                x = block(layer, x, batch: b, time: t, cache: cache)
             }
-            x = x + conv1D(attended.reshaped([b, t, c]), p + "attn.c_proj")
-            let n2 = x.layerNorm(weight: weight(p + "ln_2.weight"), bias: weight(p + "ln_2.bias"), eps: eps)
-            let hidden = conv1D(n2, p + "mlp.c_fc").gelu()
-            x = x + conv1D(hidden, p + "mlp.c_proj")
         }
         cache?.advance(by: t)
         if lastPositionOnly && t > 1 { x = x.sliced(axis: 1, (t - 1)..<t).contiguous() }
         let final = x.layerNorm(weight: weight("transformer.ln_f.weight"), bias: weight("transformer.ln_f.bias"), eps: eps)
         let head = cfg.tieWordEmbeddings ? weight("transformer.wte.weight") : weight("lm_head.weight")
         return final.matmul(head.transposed())
+    }
+
+    /// One block: x + attention(layerNorm(x)), then + mlp(layerNorm(·)).
+    private func block(_ layer: Int, _ input: Tensor, batch b: Int, time t: Int, cache: KVCache?) -> Tensor {
+        let cfg = configuration
+        let (c, h, d, eps) = (cfg.embeddingSize, cfg.headCount, cfg.headDim, cfg.layerNormEpsilon)
+        let p = "transformer.h.\(layer)."
+        var x = input
+        let n1 = x.layerNorm(weight: weight(p + "ln_1.weight"), bias: weight(p + "ln_1.bias"), eps: eps)
+        let qkv = conv1D(n1, p + "attn.c_attn").split([c, c, c], axis: 2)
+        let (q, k, v) = (qkv[0].reshaped([b, t, h, d]), qkv[1].reshaped([b, t, h, d]), qkv[2].reshaped([b, t, h, d]))
+        let attended: Tensor
+        if let cache {
+            cache.store(layer: layer, key: k, value: v)
+            attended = cache.attend(layer: layer, query: q)
+        } else {
+            attended = Attention.causal(query: q, key: k, value: v)
+        }
+        x = x + conv1D(attended.reshaped([b, t, c]), p + "attn.c_proj")
+        let n2 = x.layerNorm(weight: weight(p + "ln_2.weight"), bias: weight(p + "ln_2.bias"), eps: eps)
+        let hidden = conv1D(n2, p + "mlp.c_fc").gelu()
+        return x + conv1D(hidden, p + "mlp.c_proj")
     }
 
     /// The `config.json` of a `GPT2LMHeadModel` with this configuration. Features hone refuses

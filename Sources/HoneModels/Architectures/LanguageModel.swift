@@ -38,6 +38,10 @@ public protocol LanguageModel: AnyObject {
     var linearModules: [LinearModule] { get }
     /// What the linear layers compute instead of x·Wᵀ + b when set (adapters).
     var linearHook: (any LinearLayerHook)? { get set }
+    /// When on, a forward that records gradients keeps only each decoder layer's input and
+    /// recomputes the layer's activations in backward (`Tensor.checkpointed`): less memory for a
+    /// second forward of every layer. Gradients are the same as without it. Off by default.
+    var gradientCheckpointing: Bool { get set }
     /// Replaces the weight `name` (same shape), as merging an adapter does; a quantised weight
     /// becomes a float one again.
     func replaceWeight(_ name: String, with tensor: Tensor) throws

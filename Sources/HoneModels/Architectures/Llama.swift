@@ -275,6 +275,8 @@ public final class LlamaModel: LanguageModel {
 
     public var linearHook: (any LinearLayerHook)?
 
+    public var gradientCheckpointing = false
+
     /// x·Wᵀ (+ b) for the linear module `name` (e.g. "model.layers.0.self_attn.q_proj"), or what
     /// the hook makes of it.
     private func linear(_ x: Tensor, _ name: String, bias: Bool = false) -> Tensor {
@@ -325,33 +327,45 @@ public final class LlamaModel: LanguageModel {
         let start = cache?.length ?? 0
         precondition(tokens.allSatisfy { $0 >= 0 && $0 < cfg.vocabSize }, "LlamaModel.forward: a token id is outside 0..<\(cfg.vocabSize)")
         precondition(start + t <= cfg.maxPositionEmbeddings, "LlamaModel.forward: \(start + t) positions exceed the context length")
-        let d = cfg.headDim
         var x = Tensor.embedding(weight("model.embed_tokens.weight"), indices: tokens, shape: [batch, t])
+        let checkpointing = gradientCheckpointing && cache == nil && GradMode.isEnabled
         for layer in 0..<cfg.numHiddenLayers {
-            let p = layerPrefixes[layer]
-            let n1 = x.rmsNorm(weight: weight(p + "input_layernorm.weight"), eps: cfg.rmsNormEps)
-            let q = linear(n1, p + "self_attn.q_proj", bias: cfg.queryKeyValueBias).reshaped([batch, t, cfg.numAttentionHeads, d])
-                .rotaryEmbedding(startPosition: start, theta: cfg.ropeTheta, layout: cfg.rotaryLayout)
-            let k = linear(n1, p + "self_attn.k_proj", bias: cfg.queryKeyValueBias).reshaped([batch, t, cfg.numKeyValueHeads, d])
-                .rotaryEmbedding(startPosition: start, theta: cfg.ropeTheta, layout: cfg.rotaryLayout)
-            let v = linear(n1, p + "self_attn.v_proj", bias: cfg.queryKeyValueBias).reshaped([batch, t, cfg.numKeyValueHeads, d])
-            let a: Tensor
-            if let cache {
-                cache.store(layer: layer, key: k, value: v)
-                a = cache.attend(layer: layer, query: q)
+            if checkpointing {
+                x = Tensor.checkpointed(inputs: [x]) { [unowned self] in
+                    self.decoderLayer(layer, $0[0], batch: batch, time: t, start: start, cache: nil)
+                }
             } else {
-                a = Attention.causal(query: q, key: k, value: v)
+                x = decoderLayer(layer, x, batch: batch, time: t, start: start, cache: cache)
             }
-            x = x + linear(a.reshaped([batch, t, cfg.queryDim]), p + "self_attn.o_proj", bias: cfg.outputBias)
-            let n2 = x.rmsNorm(weight: weight(p + "post_attention_layernorm.weight"), eps: cfg.rmsNormEps)
-            let gated = linear(n2, p + "mlp.gate_proj").silu() * linear(n2, p + "mlp.up_proj")
-            x = x + linear(gated, p + "mlp.down_proj")
         }
         cache?.advance(by: t)
         if lastPositionOnly && t > 1 { x = x.sliced(axis: 1, (t - 1)..<t).contiguous() }
         let h = x.rmsNorm(weight: weight("model.norm.weight"), eps: cfg.rmsNormEps)
         let head = cfg.tieWordEmbeddings ? weight("model.embed_tokens.weight") : weight("lm_head.weight")
         return h.matmul(head.transposed())
+    }
+
+    /// One decoder layer: x + attention(rmsNorm(x)), then + mlp(rmsNorm(·)).
+    private func decoderLayer(_ layer: Int, _ input: Tensor, batch: Int, time t: Int, start: Int, cache: KVCache?) -> Tensor {
+        let cfg = configuration, d = cfg.headDim, p = layerPrefixes[layer]
+        var x = input
+        let n1 = x.rmsNorm(weight: weight(p + "input_layernorm.weight"), eps: cfg.rmsNormEps)
+        let q = linear(n1, p + "self_attn.q_proj", bias: cfg.queryKeyValueBias).reshaped([batch, t, cfg.numAttentionHeads, d])
+            .rotaryEmbedding(startPosition: start, theta: cfg.ropeTheta, layout: cfg.rotaryLayout)
+        let k = linear(n1, p + "self_attn.k_proj", bias: cfg.queryKeyValueBias).reshaped([batch, t, cfg.numKeyValueHeads, d])
+            .rotaryEmbedding(startPosition: start, theta: cfg.ropeTheta, layout: cfg.rotaryLayout)
+        let v = linear(n1, p + "self_attn.v_proj", bias: cfg.queryKeyValueBias).reshaped([batch, t, cfg.numKeyValueHeads, d])
+        let a: Tensor
+        if let cache {
+            cache.store(layer: layer, key: k, value: v)
+            a = cache.attend(layer: layer, query: q)
+        } else {
+            a = Attention.causal(query: q, key: k, value: v)
+        }
+        x = x + linear(a.reshaped([batch, t, cfg.queryDim]), p + "self_attn.o_proj", bias: cfg.outputBias)
+        let n2 = x.rmsNorm(weight: weight(p + "post_attention_layernorm.weight"), eps: cfg.rmsNormEps)
+        let gated = linear(n2, p + "mlp.gate_proj").silu() * linear(n2, p + "mlp.up_proj")
+        return x + linear(gated, p + "mlp.down_proj")
     }
 
     /// `config.json` for this model; q/k are saved in the half-rotation layout whatever this

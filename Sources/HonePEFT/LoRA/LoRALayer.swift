@@ -60,8 +60,12 @@ public final class LoRALayer {
     func lowRank(_ x: Tensor) -> Tensor {
         var input = x
         if dropout > 0 && GradMode.isEnabled {
-            input = x.dropout(p: dropout, seed: dropoutSeed, stream: step)
-            step &+= 1
+            // Through the checkpoint's tape: a recomputed layer must draw the same mask.
+            let stream = GradientCheckpoint.stream {
+                defer { step &+= 1 }
+                return step
+            }
+            input = x.dropout(p: dropout, seed: dropoutSeed, stream: stream)
         }
         return input.matmul(a.transposed()).matmul(b.transposed()) * scaling
     }

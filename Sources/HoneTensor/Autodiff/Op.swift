@@ -47,6 +47,12 @@ extension Op {
     private func record(_ inputs: [Tensor]) -> Tensor {
         let (output, saved) = forward(inputs)
         if GradMode.isEnabled, inputs.contains(where: \.requiresGrad) {
+            // In a checkpointed forward nothing is recorded; the checkpoint only learns that
+            // its body needs a gradient (Checkpoint.swift).
+            if let probe = GradientCheckpoint.probe {
+                probe.needsGradient = true
+                return output
+            }
             output.requiresGrad = true
             output.node = Node(name: name, inputs: inputs) { output, gradient, needs in
                 self.backward(saved, output: output, gradient: gradient, needs: needs)

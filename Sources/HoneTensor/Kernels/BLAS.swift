@@ -41,6 +41,10 @@ public enum BLAS {
         if let threads {
             precondition(threads >= 1, "BLAS.configure: threads must be at least 1, got \(threads)")
         }
+        // The thread count changes under `Parallel.settingsLock`, so never during a product
+        // that holds it (`withSteadyThreads`).
+        if threads != nil { Parallel.settingsLock.lock() }
+        defer { if threads != nil { Parallel.settingsLock.unlock() } }
         let decision = selection.withLock { decision -> String in
             if decision == nil { decision = selectCore() }
             if let threads { openblas_set_num_threads(Int32(clamping: threads)) }
@@ -87,6 +91,22 @@ public enum BLAS {
         if previous == count { return try body() }
         openblas_set_num_threads(Int32(clamping: count))
         defer { openblas_set_num_threads(Int32(clamping: previous)) }
+        return try body()
+    }
+
+    /// Runs `body`, BLAS calls made on this thread, while no other thread changes OpenBLAS's
+    /// thread count. OpenBLAS reads the count at every call, and its results depend on it (a
+    /// product split over two threads sums in another order than on one), so a product made
+    /// while another thread is inside `withThreads(1)` for its attention would otherwise come
+    /// out with the one-thread numbers: runs on different threads would perturb each other's
+    /// results (a full fine-tuning run moved by 1e-3 in its weight sums). Matrix-product ops
+    /// (`MatMul`, the quantised product) call BLAS through this; kernels that a `withThreads`
+    /// body runs on worker threads call `sgemm` directly (they would wait for their own caller).
+    /// Takes `Parallel.settingsLock`.
+    @inline(__always)
+    public static func withSteadyThreads<R>(_ body: () throws -> R) rethrows -> R {
+        Parallel.settingsLock.lock()
+        defer { Parallel.settingsLock.unlock() }
         return try body()
     }
 

@@ -111,10 +111,12 @@ public enum MatMul {
             Elementwise.fill(out, 0, count: m * n)
             return
         }
-        BLAS.sgemm(a.transpose, b.transpose, m: m, n: n, k: k,
-                   a: a.tensor.storage.floats + a.tensor.offset + aOffset, lda: a.leading,
-                   b: b.tensor.storage.floats + b.tensor.offset + bOffset, ldb: b.leading,
-                   c: out, ldc: ldc)
+        BLAS.withSteadyThreads {
+            BLAS.sgemm(a.transpose, b.transpose, m: m, n: n, k: k,
+                       a: a.tensor.storage.floats + a.tensor.offset + aOffset, lda: a.leading,
+                       b: b.tensor.storage.floats + b.tensor.offset + bOffset, ldb: b.leading,
+                       c: out, ldc: ldc)
+        }
     }
 }
 

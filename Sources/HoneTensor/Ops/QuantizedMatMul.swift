@@ -59,8 +59,10 @@ enum QuantizedMatMul {
         for start in stride(from: 0, to: n, by: tile) {
             let count = min(tile, n - start)
             dequantize(w, start..<(start + count), into: scratch.floats)
-            BLAS.sgemm(.normal, .transposed, m: m, n: count, k: k, a: x, lda: k, b: scratch.floats, ldb: k,
-                       c: out + start, ldc: n)
+            BLAS.withSteadyThreads {
+                BLAS.sgemm(.normal, .transposed, m: m, n: count, k: k, a: x, lda: k, b: scratch.floats, ldb: k,
+                           c: out + start, ldc: n)
+            }
         }
     }
 
@@ -74,8 +76,10 @@ enum QuantizedMatMul {
         for start in stride(from: 0, to: n, by: tile) {
             let count = min(tile, n - start)
             dequantize(w, start..<(start + count), into: scratch.floats)
-            BLAS.sgemm(.normal, .normal, m: m, n: k, k: count, a: g + start, lda: n, b: scratch.floats, ldb: k,
-                       beta: start == 0 ? 0 : 1, c: out, ldc: k)
+            BLAS.withSteadyThreads {
+                BLAS.sgemm(.normal, .normal, m: m, n: k, k: count, a: g + start, lda: n, b: scratch.floats, ldb: k,
+                           beta: start == 0 ? 0 : 1, c: out, ldc: k)
+            }
         }
     }
 }
