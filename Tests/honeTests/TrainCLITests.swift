@@ -79,7 +79,10 @@ struct TrainCLITests {
         defer { try? FileManager.default.removeItem(atPath: home) }
         let runs = home + "/runs"
         let terminal = try REPLTests.start(home: home)
-        for line in Self.setup(runs: runs).split(separator: "\n") { try REPLTests.enter(String(line), on: terminal) }
+        // One short line to type: long typed lines race the line editor's redraws.
+        try Self.setup(runs: runs).write(toFile: home + "/setup.hone", atomically: true, encoding: .utf8)
+        let setup = try REPLTests.enter("run \"\(home)/setup.hone\"", on: terminal)
+        #expect(setup.contains("split sql (1000)"), "\(setup)")
         terminal.type("train sql.train steps=150 batch=2 seq=96 lr=1e-3 as long" + REPLTests.enter)
         _ = try terminal.expect("step 2/150", timeout: 120)
         terminal.type(REPLTests.ctrlC)
@@ -93,7 +96,9 @@ struct TrainCLITests {
         #expect(runsTable.contains("long") && runsTable.contains("interrupted"), "\(runsTable)")
         let step = try #require(Self.losses(runs + "/long").last?.step)
         #expect(step < 150)
-        let resumed = try REPLTests.enter("resume long", on: terminal)
+        terminal.type("resume long" + REPLTests.enter)
+        let resumed = try terminal.expect(REPLTests.prompt, timeout: 400)
+        try terminal.waitUntilEditing()
         #expect(resumed.contains("resuming long at step \(step) of 150"), "\(resumed)")
         #expect(resumed.contains("trained long: 150 steps"), "\(resumed)")
         #expect(try Self.losses(runs + "/long").map(\.step) == Array(1...150))

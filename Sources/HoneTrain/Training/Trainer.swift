@@ -118,6 +118,7 @@ public final class Trainer {
         let chosen = (0..<settings.accumulate).map { microBatch(position.microBatch + $0) }
         let batches = chosen.map { CausalLMBatch(examples: $0, padID: padID) }
         let normalizer = batches.reduce(0) { $0 + $1.targetCount }
+        model.gradientCheckpointing = settings.gradientCheckpointing
         var total = 0.0
         for (k, batch) in batches.enumerated() {
             for layer in dropoutLayers { layer.step = UInt64(position.microBatch + k) }
