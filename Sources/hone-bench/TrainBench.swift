@@ -63,26 +63,33 @@ struct TrainBench: ParsableCommand {
 
     /// The median seconds of one training step and the model FLOPs it does.
     func step(_ model: LlamaModel, lora: Bool) throws -> (Double, Double) {
-        let parameters: [Tensor]
-        var loraCount = 0
+        var parameters: [TrainableParameter] = []
+        var layers: [LoRALayer] = []
         if lora {
             let set = AdapterSet.on(model)
             try set.add(LoRAAdapter.fresh(name: "bench", settings: LoRASettings(rank: 16, alpha: 32, targets: ["q_proj", "v_proj"]), on: model))
-            parameters = set.trainableParameters
-            loraCount = parameters.reduce(0) { $0 + $1.count }
+            layers = set.active!.layers
+            parameters = layers.flatMap { [TrainableParameter(name: $0.module.name + ".lora_A", tensor: $0.a),
+                                           TrainableParameter(name: $0.module.name + ".lora_B", tensor: $0.b)] }
         } else {
-            parameters = model.parameters.map(\.tensor)
-            for p in parameters { p.requiresGrad = true }
+            parameters = model.parameters.map { TrainableParameter(name: $0.name, tensor: $0.tensor) }
         }
-        let optimizer = AdamW(parameters: parameters)
+        let loraCount = lora ? parameters.reduce(0) { $0 + $1.tensor.count } : 0
+        // The trainer `train` runs: AdamW at lr 2e-4, one batch of 8 × 256 random ids per step,
+        // clipping off (the reference runs do not clip).
+        var settings = TrainingSettings()
+        settings.method = lora ? .adapter : .full
+        settings.learningRate = 2e-4
+        settings.schedule = .constant
+        settings.batchSize = 8
+        settings.maxGradientNorm = 0
+        settings.steps = 1_000_000
         var random = RandomGenerator(seed: 3)
         let ids = (0..<(8 * 256)).map { _ in Int(random.next() % 32000) }
-        let batch = CausalLMBatch(examples: (0..<8).map { b in (Array(ids[b * 256..<(b + 1) * 256]), Array(ids[b * 256..<(b + 1) * 256])) })
+        let examples = (0..<8).map { b in (ids: Array(ids[b * 256..<(b + 1) * 256]), labels: Array(ids[b * 256..<(b + 1) * 256])) }
+        let trainer = try Trainer(model: model, parameters: parameters, examples: examples, settings: settings, dropoutLayers: layers)
         let seconds = medianSeconds(runs: runs) {
-            let loss = CausalLMLoss.loss(model: model, batch: batch, normalizer: batch.targetCount)
-            loss.backward()
-            optimizer.update(lr: 2e-4)
-            optimizer.zeroGradients()
+            guard case .completed = trainer.step() else { fatalError("hone-bench train: a step was not finite") }
         }
         let c = model.configuration
         let n = Double(model.parameterCount - c.vocabSize * c.hiddenSize + (c.tieWordEmbeddings ? c.vocabSize * c.hiddenSize : 0))

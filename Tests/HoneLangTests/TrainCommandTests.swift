@@ -58,4 +58,38 @@ struct TrainCommandTests {
         }
         print(output.text)
     }
+
+    @Test("eval shows base and trained side by side; compare, plot, runs and show memory work on the run")
+    func evalCompareAndPlot() throws {
+        let (session, interpreter, output, runs) = try session(records: 24)
+        defer { try? FileManager.default.removeItem(atPath: runs) }
+        session.workspace.add(DataSetHandle(name: "general", data: session.workspace.dataSet(named: "demo.val")!.data))
+        let script = """
+            lora r=8 alpha=16 targets=all-linear
+            let m = show memory batch=4 seq=256
+            set general=general
+            train demo.train steps=4 lr=5e-3 batch=4 seq=256 as tuned
+            let e = eval demo.val seq=256
+            compare base default on demo.val
+            runs
+            let svg = plot
+            """
+        let outcome = run(interpreter, script)
+        #expect(outcome.errors.isEmpty, "\(outcome.errors)\n\(output.text)")
+        let text = output.stableText
+        #expect(text.contains("activations (4 × "), "\(text)")
+        #expect(text.contains("  base ") && text.contains("  now "), "eval shows the base and the trained model")
+        #expect(text.contains("task gain:"))
+        #expect(text.contains("general text (general): perplexity"))
+        #expect(text.contains("tuned") && text.contains("finished"))
+        guard case .record(let e)? = session.variable("e"), case .float(let loss)? = e["loss"], case .float(let base)? = e["base_loss"] else {
+            Issue.record("eval returned no loss and base_loss"); return
+        }
+        #expect(loss < base, "training lowered the loss on demo.val: \(base) → \(loss)")
+        guard case .string(let svg)? = session.variable("svg") else { Issue.record("plot returned no path"); return }
+        let written = try String(contentsOfFile: svg, encoding: .utf8)
+        #expect(written.hasPrefix("<?xml") || written.hasPrefix("<svg"))
+        guard case .int(let bytes)? = session.variable("m") else { Issue.record("show memory returned no estimate"); return }
+        #expect(bytes > 0)
+    }
 }

@@ -39,32 +39,33 @@ enum TrainingArguments {
     static let model = Arg<String>.option("model", .word, help: "the model to train (default: the current model)")
     static let name = Arg<String>.clause("as", .name, help: "the run's name (default: run-1, run-2, …)")
 
-    /// The settings these arguments give (the learning rate's default depends on the method).
+    /// The settings these arguments give. A command may declare only some of them
+    /// (`show memory`); the others keep `TrainingSettings`' defaults.
     static func settings(_ arguments: BoundArguments, in context: CommandContext) throws -> TrainingSettings {
         var s = TrainingSettings()
-        s.method = arguments[method] == "full" ? .full : .adapter
+        s.method = arguments.optional(method) == "full" ? .full : .adapter
         if arguments.contains(steps) && arguments.contains(epochs) {
             throw HoneError(.value, "give steps= or epochs=, not both", at: arguments.range(of: epochs) ?? context.call.range)
         }
         s.steps = arguments.optional(steps)
         s.epochs = arguments.optional(epochs)
         s.learningRate = arguments.optional(lr) ?? (s.method == .full ? 5e-5 : 2e-4)
-        s.batchSize = arguments[batch]
-        s.accumulate = arguments[accumulate]
-        s.sequenceLength = arguments[seq]
-        s.schedule = ScheduleKind(rawValue: arguments[schedule]) ?? .linear
-        s.warmupSteps = arguments[warmup]
-        s.optimizer = OptimizerKind(rawValue: arguments[optimizer]) ?? .adamw
-        s.weightDecay = arguments[weightDecay]
-        s.momentum = arguments[momentum]
-        s.maxGradientNorm = arguments[clip]
+        s.batchSize = arguments.optional(batch) ?? s.batchSize
+        s.accumulate = arguments.optional(accumulate) ?? s.accumulate
+        s.sequenceLength = arguments.optional(seq) ?? s.sequenceLength
+        s.schedule = arguments.optional(schedule).flatMap(ScheduleKind.init(rawValue:)) ?? s.schedule
+        s.warmupSteps = arguments.optional(warmup) ?? s.warmupSteps
+        s.optimizer = arguments.optional(optimizer).flatMap(OptimizerKind.init(rawValue:)) ?? s.optimizer
+        s.weightDecay = arguments.optional(weightDecay) ?? s.weightDecay
+        s.momentum = arguments.optional(momentum) ?? s.momentum
+        s.maxGradientNorm = arguments.optional(clip) ?? s.maxGradientNorm
         s.evalEvery = arguments.optional(evalEvery)
         s.patience = arguments.optional(patience)
         s.saveEvery = arguments.optional(saveEvery)
         s.sampleEvery = arguments.optional(sampleEvery)
         s.samplePrompts = arguments.optional(samples) ?? []
-        s.trainOnAll = arguments[trainOn] == "all"
-        s.gradientCheckpointing = arguments[checkpointing]
+        s.trainOnAll = arguments.optional(trainOn) == "all"
+        s.gradientCheckpointing = arguments.optional(checkpointing) ?? false
         var sessionSeed = 0
         if case .int(let v) = context.session.option("seed") { sessionSeed = v }
         s.seed = UInt64(arguments.optional(seed) ?? sessionSeed)

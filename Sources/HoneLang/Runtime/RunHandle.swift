@@ -56,8 +56,8 @@ public final class RunHandle: SessionObject, @unchecked Sendable {
         case "status": .string(status.rawValue)
         case "steps": .int(stepsDone)
         case "total_steps": .int(configuration.totalSteps)
-        case "loss": trainingLosses.last.map { .float($0.loss) } ?? .none
-        case "val_loss": validationLosses.last.map { .float($0.loss) } ?? .none
+        case "loss": trainingLosses.last.map { .float($0.loss) } ?? Value.none
+        case "val_loss": validationLosses.last.map { .float($0.loss) } ?? Value.none
         case "losses": .list(trainingLosses.map { .float($0.loss) })
         case "val_losses": .list(validationLosses.map { .float($0.loss) })
         case "seconds": .float(elapsedSeconds)

@@ -131,7 +131,7 @@ public final class Trainer {
         let norm = settings.maxGradientNorm > 0 ? optimizer.clipGradients(maxNorm: settings.maxGradientNorm) : optimizer.gradientNorm
         guard norm.isFinite else { return nonFinite(loss: total, norm: norm) }
         let lr = settings.learningRate(step: position.step, total: totalSteps)
-        lastGood = parameters.map(\.tensor.scalars)
+        snapshot()
         optimizer.update(lr: Float(lr))
         optimizer.zeroGradients()
         position.step += 1
@@ -139,6 +139,19 @@ public final class Trainer {
         let tokens = chosen.joined().reduce(0) { $0 + $1.ids.count }
         return .completed(StepRecord(step: position.step, epoch: epoch, loss: total, learningRate: lr, gradientNorm: norm,
                                      tokens: tokens, targetTokens: normalizer, seconds: (ContinuousClock.now - start).seconds))
+    }
+
+    /// Copies the weights into `lastGood`, reusing its buffers (a full fine-tuning step copies
+    /// every weight, so no allocation per step).
+    private func snapshot() {
+        if lastGood.isEmpty { lastGood = parameters.map { [Float](repeating: 0, count: $0.tensor.count) } }
+        for (i, p) in parameters.enumerated() {
+            let source = p.tensor
+            precondition(source.isContiguous, "Trainer: parameter \(p.name) is a view")
+            withExtendedLifetime(source) {
+                lastGood[i].withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: source.pointer, count: source.count) }
+            }
+        }
     }
 
     private func nonFinite(loss: Double, norm: Double) -> StepResult {
