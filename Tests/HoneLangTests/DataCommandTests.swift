@@ -4,30 +4,13 @@ import Testing
 
 /// `../shared/data` beside the package checkout.
 private enum SharedDataFiles {
-    static let directory: String = {
-        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return package.deletingLastPathComponent().appendingPathComponent("shared/data").path
-    }()
+    static let directory = SharedModelFiles.directory + "/../data"
 
-    static func has(_ relative: String) -> Bool {
-        let found = FileManager.default.fileExists(atPath: directory + "/" + relative)
-        if !found { print("skipping: \(directory)/\(relative) is absent (the shared data is not checked out beside the package)") }
-        return found
-    }
+    static func has(_ relative: String) -> Bool { SharedModelFiles.has("../data/" + relative) }
 }
 
 @Suite("data commands")
-struct DataCommandTests {
-    func session() -> (Session, Interpreter, CapturedOutput) {
-        let output = CapturedOutput()
-        let session = Session(output: output, interrupt: InterruptFlag())
-        return (session, Interpreter(session: session), output)
-    }
-
-    func run(_ interpreter: Interpreter, _ text: String) -> EntryOutcome {
-        interpreter.runEntry(SourceFile(name: "<test>", text: text))
-    }
-
+struct DataCommandTests: SessionTesting {
     func temporaryFile(_ name: String, _ text: String) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hone-data-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -17,18 +17,8 @@ enum SharedModelFiles {
 }
 
 @Suite("model commands", .enabled(if: SharedModelFiles.has("stories260K/stories260K.bin"), "the shared models are absent"))
-struct ModelCommandTests {
+struct ModelCommandTests: SessionTesting {
     let bin = SharedModelFiles.directory + "/stories260K/stories260K.bin"
-
-    func session() -> (Session, Interpreter, CapturedOutput) {
-        let output = CapturedOutput()
-        let session = Session(output: output, interrupt: InterruptFlag())
-        return (session, Interpreter(session: session), output)
-    }
-
-    func run(_ interpreter: Interpreter, _ text: String) -> EntryOutcome {
-        interpreter.runEntry(SourceFile(name: "<test>", text: text))
-    }
 
     @Test("load model names the model, makes it current and a variable with `as`")
     func loadAs() {

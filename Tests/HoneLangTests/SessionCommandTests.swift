@@ -3,13 +3,7 @@ import Testing
 @testable import HoneLang
 
 @Suite("session commands")
-struct SessionCommandTests {
-    func session() -> (Session, Interpreter, CapturedOutput) {
-        let output = CapturedOutput()
-        let session = Session(output: output, interrupt: InterruptFlag())
-        return (session, Interpreter(session: session), output)
-    }
-
+struct SessionCommandTests: SessionTesting {
     func temporaryPath(_ name: String) throws -> String {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("hone-session-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)

@@ -7,18 +7,8 @@ import HoneTrain
 /// The model's template in sessions: `generate` wraps prompts in it, and saving a model or an
 /// adapter writes it where other tools look, so loading the result brings it back.
 @Suite("templates in sessions", .enabled(if: SharedModelFiles.has("stories260K/stories260K.gguf"), "the shared models are absent"))
-struct TemplateCommandTests {
+struct TemplateCommandTests: SessionTesting {
     let gguf = SharedModelFiles.directory + "/stories260K/stories260K.gguf"
-
-    func session() -> (Session, Interpreter, CapturedOutput) {
-        let output = CapturedOutput()
-        let session = Session(output: output, interrupt: InterruptFlag())
-        return (session, Interpreter(session: session), output)
-    }
-
-    func run(_ interpreter: Interpreter, _ text: String) -> EntryOutcome {
-        interpreter.runEntry(SourceFile(name: "<test>", text: text))
-    }
 
     func ids(_ value: Value?) -> [Int] {
         guard case .list(let items)? = value else { return [] }

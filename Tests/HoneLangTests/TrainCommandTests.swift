@@ -6,13 +6,13 @@ import Testing
 /// `train`, `runs`, `resume` and `eval` through a session, on stories260K and the instruction
 /// data in ../shared/data.
 @Suite("training commands", .enabled(if: SharedModelFiles.has("stories260K-hf/config.json"), "the shared models are absent"))
-struct TrainCommandTests {
+struct TrainCommandTests: SessionTesting {
     static let model = SharedModelFiles.directory + "/stories260K-hf"
     static let alpaca = SharedModelFiles.directory + "/../data/instruct/alpaca_en_demo.json"
 
     /// A session in a fresh runs folder, with stories260K loaded and a small slice of alpaca data
     /// added directly (so these tests do not depend on `load data`).
-    func session(records: Int = 48) throws -> (Session, Interpreter, CapturedOutput, String) {
+    func trainingSession(records: Int = 48) throws -> (Session, Interpreter, CapturedOutput, String) {
         let output = CapturedOutput()
         let session = Session(output: output, interrupt: InterruptFlag())
         let interpreter = Interpreter(session: session)
@@ -29,13 +29,9 @@ struct TrainCommandTests {
         return (session, interpreter, output, runs)
     }
 
-    func run(_ interpreter: Interpreter, _ text: String) -> EntryOutcome {
-        interpreter.runEntry(SourceFile(name: "<test>", text: text))
-    }
-
     @Test("train without an adapter says how to add one or choose full fine-tuning")
     func nothingTrainable() throws {
-        let (_, interpreter, _, runs) = try session()
+        let (_, interpreter, _, runs) = try trainingSession()
         defer { try? FileManager.default.removeItem(atPath: runs) }
         let outcome = run(interpreter, "train steps=2")
         let message = outcome.errors.map { "\($0)" }.joined()
@@ -44,7 +40,7 @@ struct TrainCommandTests {
 
     @Test("LoRA training lowers the validation loss and writes the run's folder")
     func loraRun() throws {
-        let (session, interpreter, output, runs) = try session()
+        let (session, interpreter, output, runs) = try trainingSession()
         defer { try? FileManager.default.removeItem(atPath: runs) }
         let outcome = run(interpreter, "lora r=8 alpha=16 targets=all-linear\nlet r = train steps=12 lr=5e-3 batch=4 seq=128 eval_every=6 as first\nprint r.val_losses")
         #expect(outcome.errors.isEmpty, "\(outcome.errors)\n\(output.text)")
@@ -61,7 +57,7 @@ struct TrainCommandTests {
 
     @Test("eval shows base and trained side by side; compare, plot, runs and show memory work on the run")
     func evalCompareAndPlot() throws {
-        let (session, interpreter, output, runs) = try session(records: 24)
+        let (session, interpreter, output, runs) = try trainingSession(records: 24)
         defer { try? FileManager.default.removeItem(atPath: runs) }
         session.workspace.add(DataSetHandle(name: "general", data: session.workspace.dataSet(named: "demo.val")!.data))
         let script = """

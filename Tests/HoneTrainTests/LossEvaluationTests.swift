@@ -7,17 +7,7 @@ import Testing
 /// A random Llama (vocabulary 32, context 32) and examples of mixed lengths whose prompts carry
 /// no loss, so the evaluation's batching and padding matter.
 enum EvaluationFixture {
-    static func model(seed: UInt64 = 3) throws -> LlamaModel {
-        let config = LlamaConfiguration(hiddenSize: 16, intermediateSize: 24, numHiddenLayers: 2, numAttentionHeads: 4,
-                                        numKeyValueHeads: 2, vocabSize: 32, maxPositionEmbeddings: 32, tieWordEmbeddings: false)
-        var random = RandomGenerator(seed: seed)
-        var weights: [String: Tensor] = [:]
-        for (name, shape) in config.parameterShapes {
-            let isNorm = name.hasSuffix("norm.weight")
-            weights[name] = Tensor(shape: shape, values: (0..<shape.reduce(1, *)).map { _ in isNorm ? 1 : 0.3 * random.normal() })
-        }
-        return try LlamaModel(configuration: config, weights: weights)
-    }
+    static func model(seed: UInt64 = 3) throws -> LlamaModel { try TinySetup.model(seed: seed, context: 32) }
 
     static func examples() -> [(ids: [Int], labels: [Int])] {
         let lengths = [5, 12, 3, 9, 7, 12, 4]

@@ -7,9 +7,9 @@ import Testing
 
 /// A random Llama and random SFT-like examples, small enough to train many times per test.
 enum TinySetup {
-    static func model(seed: UInt64 = 1) throws -> LlamaModel {
+    static func model(seed: UInt64 = 1, context: Int = 64) throws -> LlamaModel {
         let config = LlamaConfiguration(hiddenSize: 16, intermediateSize: 24, numHiddenLayers: 2, numAttentionHeads: 4,
-                                        numKeyValueHeads: 2, vocabSize: 32, maxPositionEmbeddings: 64, tieWordEmbeddings: false)
+                                        numKeyValueHeads: 2, vocabSize: 32, maxPositionEmbeddings: context, tieWordEmbeddings: false)
         var random = RandomGenerator(seed: seed)
         var weights: [String: Tensor] = [:]
         for (name, shape) in config.parameterShapes {

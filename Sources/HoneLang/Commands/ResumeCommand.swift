@@ -126,8 +126,7 @@ public enum ResumeCommand: Command {
 
     /// Makes the run's adapter active: the model's own if its settings match, else a new one.
     static func adapter(_ a: RunConfiguration.AdapterDescription, on handle: ModelHandle, in context: CommandContext) throws {
-        let settings = LoRASettings(rank: a.rank, alpha: a.alpha, dropout: a.dropout, targets: a.targets, rsLoRA: a.rsLoRA, dora: a.dora,
-                                    initialization: LoRAInitialization(rawValue: a.initialization) ?? .kaiming, seed: a.seed)
+        let settings = a.settings
         let set = AdapterSet.on(handle.model)
         do {
             if let existing = set.adapter(named: a.name), existing.settings == settings {
@@ -139,57 +138,5 @@ public enum ResumeCommand: Command {
         } catch let error as AdapterError {
             throw AdapterReference.error(error, context)
         }
-    }
-}
-
-/// `runs`: the session's runs and those found in runs_dir, in a table.
-public enum RunsCommand: Command {
-    public static let spec = CommandSpec(
-        ["runs"], summary: "list training runs: status, steps, losses and time",
-        discussion: "Lists this session's runs and any others found in runs_dir (`set runs_dir=…`), from their metrics.jsonl.",
-        category: .training, examples: [.init("runs", "one line per run")])
-
-    static func runNames(in context: CommandContext) -> [String] {
-        let dir = TrainingData.runsDirectory(in: context)
-        let onDisk = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
-            .filter { FileManager.default.fileExists(atPath: dir + "/" + $0 + "/" + RunLog.configurationName) }
-        var names = context.session.workspace.runs.map(\.name)
-        for name in onDisk.sorted() where !names.contains(name) { names.append(name) }
-        return names
-    }
-
-    public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
-        let dir = TrainingData.runsDirectory(in: context)
-        var rows: [[String]] = []
-        var handles: [Value] = []
-        for name in runNames(in: context) {
-            let handle: RunHandle
-            if let live = context.session.workspace.run(named: name) {
-                handle = live
-            } else {
-                guard let log = try? RunLog(path: dir + "/" + name),
-                      let configuration = try? log.read(RunConfiguration.self, from: RunLog.configurationName) else { continue }
-                let done = TrainerCheckpoint.latest(in: log.path)?.step ?? 0
-                handle = RunHandle(name: name, path: log.path, configuration: configuration, modelName: configuration.model.name, loop: nil,
-                                   status: done >= configuration.totalSteps ? .finished : .stopped)
-                handle.statusDetail = "on disk"
-            }
-            handles.append(.object(handle))
-            let c = handle.configuration
-            rows.append([
-                handle.name, handle.status.rawValue + (handle.statusDetail == "on disk" ? " (on disk)" : ""),
-                c.adapter.map { ($0.dora ? "DoRA" : "LoRA") + " r=\($0.rank)" + (c.model.quantization.map { " on \($0)" } ?? "") } ?? "full",
-                "\(handle.stepsDone)/\(c.totalSteps)",
-                handle.trainingLosses.last.map { String(format: "%.4f", $0.loss) } ?? "-",
-                handle.validationLosses.map(\.loss).min().map { String(format: "%.4f", $0) } ?? "-",
-                TrainingRunner.clock(handle.elapsedSeconds), c.data.name,
-            ])
-        }
-        if rows.isEmpty {
-            context.show("no runs yet in \(dir); `train` makes one")
-            return .list([])
-        }
-        context.show(Table.render(header: ["run", "status", "method", "steps", "loss", "best val", "time", "data"], rows: rows))
-        return .list(handles)
     }
 }

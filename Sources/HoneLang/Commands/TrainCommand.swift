@@ -105,11 +105,7 @@ public enum TrainCommand: Command {
             name: runName,
             model: .init(name: handle.name, source: TrainingData.reloadableSource(of: handle), architecture: handle.model.architecture.rawValue,
                          parameters: handle.model.parameterCount, quantization: quantization),
-            adapter: adapter.map { a in
-                let s = a.settings
-                return .init(name: a.name, rank: s.rank, alpha: s.alpha, dropout: s.dropout, targets: s.targets, rsLoRA: s.rsLoRA,
-                             dora: s.dora, initialization: s.initialization.rawValue, seed: s.seed)
-            },
+            adapter: adapter.map { .init(name: $0.name, settings: $0.settings) },
             data: .init(name: data.name, file: data.data.file, format: data.data.format.rawValue, examples: trainable.count, fingerprint: dataFingerprint(trainable)),
             validation: validation.map { .init(name: $0.name, file: $0.data.file, format: $0.data.format.rawValue, examples: validationExamples.count,
                                                fingerprint: dataFingerprint(validationExamples)) },

@@ -1,7 +1,7 @@
 import HoneModels
 
 /// How A is initialised (B always starts at zero, so a fresh adapter changes nothing).
-public enum LoRAInitialization: String, Sendable, CaseIterable {
+public enum LoRAInitialization: String, Sendable, CaseIterable, Codable {
     /// PEFT's default: Kaiming-uniform with a = √5, i.e. A ~ U(−1/√in, 1/√in).
     case kaiming
     /// PEFT's `init_lora_weights="gaussian"`: A ~ N(0, 1/r).
@@ -13,7 +13,7 @@ public enum LoRAInitialization: String, Sendable, CaseIterable {
 }
 
 /// A LoRA adapter's hyperparameters, with PEFT's `LoraConfig` defaults.
-public struct LoRASettings: Sendable, Equatable {
+public struct LoRASettings: Sendable, Equatable, Codable {
     public var rank = 8
     public var alpha = 8.0
     /// Dropout on the adapter's input only (the base path sees the undropped input).

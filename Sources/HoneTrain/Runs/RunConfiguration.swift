@@ -1,4 +1,5 @@
 import Foundation
+import HonePEFT
 
 /// A run's `config.json`: everything needed to understand it later and to rebuild it for
 /// `resume` in a new process (the model's source, the adapter's settings, the data's
@@ -20,27 +21,13 @@ public struct RunConfiguration: Codable, Sendable {
         }
     }
 
+    /// The adapter the run trained, by name, with the settings `resume` makes it again from.
     public struct AdapterDescription: Codable, Sendable {
         public var name: String
-        public var rank: Int
-        public var alpha: Double
-        public var dropout: Double
-        public var targets: [String]
-        public var rsLoRA: Bool
-        public var dora: Bool
-        public var initialization: String
-        public var seed: UInt64
-        public init(name: String, rank: Int, alpha: Double, dropout: Double, targets: [String], rsLoRA: Bool,
-                    dora: Bool, initialization: String, seed: UInt64) {
+        public var settings: LoRASettings
+        public init(name: String, settings: LoRASettings) {
             self.name = name
-            self.rank = rank
-            self.alpha = alpha
-            self.dropout = dropout
-            self.targets = targets
-            self.rsLoRA = rsLoRA
-            self.dora = dora
-            self.initialization = initialization
-            self.seed = seed
+            self.settings = settings
         }
     }
 
