@@ -88,4 +88,16 @@ struct TrainCommandTests: SessionTesting {
         guard case .int(let bytes)? = session.variable("m") else { Issue.record("show memory returned no estimate"); return }
         #expect(bytes > 0)
     }
+
+    @Test("a run whose memory estimate exceeds the free memory is refused with the estimate, before it starts")
+    func memoryRefusal() throws {
+        let (session, interpreter, _, runs) = try trainingSession()
+        defer { try? FileManager.default.removeItem(atPath: runs) }
+        guard let free = TrainingMemory.available() else { print("skipping: no /proc/meminfo"); return }
+        let outcome = run(interpreter, "lora r=4\ntrain steps=1 batch=4096 seq=512")
+        let message = outcome.errors.map { "\($0)" }.joined()
+        #expect(message.contains("this run needs about") && message.contains("is free"), "\(message) (free: \(free))")
+        #expect(message.contains("activations (4096 × 512 tokens)"), "\(message)")
+        #expect(session.workspace.runs.isEmpty, "nothing started")
+    }
 }
