@@ -184,13 +184,46 @@ struct PreferenceLossTests {
         }
     }
 
-    @Test("the gradient reaches the adapter through the summed log-probs")
+    @Test("the DPO gradient reaches the adapter and matches central differences on LoRA weights")
     func adapterGradient() throws {
-        let c = try Self.computed()
-        let loss = PreferenceLoss.dpo.loss(policy: c.policy, reference: c.referenceModel)
-        loss.backward()
-        #expect(c.policy.chosen.requiresGrad)
-        #expect(!c.referenceModel.chosen.requiresGrad)
+        let reference = try Shared.json(Self.file)
+        let batch = PreferenceBatch(pairs: (reference["pairs"] as! [[String: Any]]).map {
+            PreferencePair(prompt: $0["prompt_ids"] as! [Int], chosen: $0["chosen_ids"] as! [Int], rejected: $0["rejected_ids"] as! [Int])
+        })
+        Parallel.settingsLock.lock()
+        defer { Parallel.settingsLock.unlock() }
+        let model = try HuggingFaceDirectory.loadLlama(path: Shared.path("stories260K-hf"))
+        let set = AdapterSet.on(model)
+        try set.add(LoRAAdapter.from(PEFTAdapterFile.read(directory: Shared.path("stories260K-peft-lora")), name: "default", on: model))
+        let parameters = set.trainableParameters
+        for p in parameters { p.requiresGrad = true }
+        set.isEnabled = false
+        let referenceLogProbs = GradMode.withoutGradients { PreferenceLogProbs(model: model, batch: batch) }
+        set.isEnabled = true
+        #expect(!referenceLogProbs.chosen.requiresGrad)
+        let loss = PreferenceLoss.dpo
+        func value() -> Double {
+            Double(GradMode.withoutGradients { loss.loss(policy: PreferenceLogProbs(model: model, batch: batch), reference: referenceLogProbs) }.item())
+        }
+        loss.loss(policy: PreferenceLogProbs(model: model, batch: batch), reference: referenceLogProbs).backward()
+        #expect(parameters.allSatisfy { $0.grad != nil })
+        #expect(parameters.contains { $0.grad!.scalars.contains { $0 != 0 } })
+        var worst = 0.0
+        for p in parameters.prefix(4) {
+            // The element with the largest gradient, so the check is not on noise.
+            let g = p.grad!.scalars
+            let j = g.indices.max { abs(g[$0]) < abs(g[$1]) }!
+            let h: Float = 1e-2, original = p.pointer[j]
+            p.pointer[j] = original + h
+            let plus = value()
+            p.pointer[j] = original - h
+            let minus = value()
+            p.pointer[j] = original
+            let numeric = (plus - minus) / Double(2 * h)
+            worst = max(worst, abs(Double(g[j]) - numeric) / max(1e-3, abs(numeric)))
+        }
+        print("DPO gradient on LoRA weights: worst relative |analytic − numeric| = \(worst)")
+        #expect(worst < 2e-2)
     }
 
     @Test("Bradley–Terry agrees with an independent scalar computation")
