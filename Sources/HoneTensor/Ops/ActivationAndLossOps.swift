@@ -6,9 +6,11 @@ extension OpRegistry {
         ReLUOp.self,
         GELUOp.self,
         SiLUOp.self,
+        LogSigmoidOp.self,
         SoftmaxOp.self,
         LogSoftmaxOp.self,
         CrossEntropyOp.self,
+        TokenLogProbsOp.self,
         EmbeddingOp.self,
         DropoutOp.self,
     ]
