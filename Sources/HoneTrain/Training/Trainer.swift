@@ -36,6 +36,8 @@ public struct StepRecord: Codable, Sendable {
     public var tokens: Int
     public var targetTokens: Int
     public var seconds: Double
+    /// What the objective reports beside the loss (preference accuracy, reward margin, …).
+    public var figures: [String: Double] = [:]
 }
 
 public enum StepResult {
@@ -53,7 +55,9 @@ public final class Trainer {
     public let parameters: [TrainableParameter]
     public let optimizer: any Optimizer
     public let settings: TrainingSettings
-    public let examples: [(ids: [Int], labels: [Int])]
+    public let objective: any TrainingObjective
+    /// The SFT examples (empty for other objectives).
+    public var examples: [(ids: [Int], labels: [Int])] { (objective as? SFTObjective)?.examples ?? [] }
     public let totalSteps: Int
     public internal(set) var position = TrainerPosition()
     /// The LoRA layers whose dropout masks follow the position (empty for full fine-tuning).
@@ -63,17 +67,24 @@ public final class Trainer {
     /// The weights before the latest update, to put back when the next loss is not finite.
     private var lastGood: [[Float]] = []
 
-    public init(model: any LanguageModel, parameters: [TrainableParameter], examples: [(ids: [Int], labels: [Int])],
+    /// Supervised fine-tuning on `examples`.
+    public convenience init(model: any LanguageModel, parameters: [TrainableParameter], examples: [(ids: [Int], labels: [Int])],
+                            settings: TrainingSettings, dropoutLayers: [LoRALayer] = [], padID: Int = 0) throws {
+        try self.init(model: model, parameters: parameters, objective: SFTObjective(examples: examples, padID: padID),
+                      settings: settings, dropoutLayers: dropoutLayers, padID: padID)
+    }
+
+    public init(model: any LanguageModel, parameters: [TrainableParameter], objective: any TrainingObjective,
                 settings: TrainingSettings, dropoutLayers: [LoRALayer] = [], padID: Int = 0) throws {
         guard !parameters.isEmpty else { throw TrainingError.nothingTrainable }
-        guard !examples.isEmpty else { throw TrainingError.noExamples }
+        guard objective.exampleCount > 0 else { throw TrainingError.noExamples }
         self.model = model
         self.parameters = parameters
         self.settings = settings
-        self.examples = examples
+        self.objective = objective
         self.dropoutLayers = dropoutLayers
         self.padID = padID
-        order = BatchOrder(exampleCount: examples.count, batchSize: settings.batchSize, seed: settings.seed)
+        order = BatchOrder(exampleCount: objective.exampleCount, batchSize: settings.batchSize, seed: settings.seed)
         let perEpoch = Double(order.batchesPerEpoch) / Double(settings.accumulate)
         totalSteps = settings.steps ?? max(1, Int((perEpoch * (settings.epochs ?? 1)).rounded(.up)))
         let tensors = parameters.map(\.tensor)
@@ -106,25 +117,20 @@ public final class Trainer {
     public var batchesPerEpoch: Int { order.batchesPerEpoch }
     public var epoch: Double { Double(position.microBatch) / Double(order.batchesPerEpoch) }
 
-    /// The examples of the micro-batch at global index `index`.
-    func microBatch(_ index: Int) -> [(ids: [Int], labels: [Int])] {
-        order.batch(index).map { examples[$0] }
-    }
-
     /// One optimizer step. On a non-finite loss or gradient the weights are left as they were
     /// before the previous update (the last that gave a finite loss) and nothing is applied.
     public func step() -> StepResult {
         let start = ContinuousClock.now
-        let chosen = (0..<settings.accumulate).map { microBatch(position.microBatch + $0) }
-        let batches = chosen.map { CausalLMBatch(examples: $0, padID: padID) }
-        let normalizer = batches.reduce(0) { $0 + $1.targetCount }
+        let micro = (0..<settings.accumulate).map { order.batch(position.microBatch + $0) }
+        let stepWeight = micro.reduce(0) { $0 + objective.weight(of: $1) }
         model.gradientCheckpointing = settings.gradientCheckpointing
-        var total = 0.0
-        for (k, batch) in batches.enumerated() {
+        var total = 0.0, tokens = 0
+        for (k, indices) in micro.enumerated() {
             for layer in dropoutLayers { layer.step = UInt64(position.microBatch + k) }
-            let loss = CausalLMLoss.loss(model: model, batch: batch, normalizer: normalizer)
+            let (loss, count) = objective.loss(model: model, indices: indices, stepWeight: stepWeight)
             let value = Double(loss.scalars[0])
             total += value
+            tokens += count
             guard value.isFinite else { return nonFinite(loss: value, norm: .nan) }
             loss.backward()
         }
@@ -136,9 +142,10 @@ public final class Trainer {
         optimizer.zeroGradients()
         position.step += 1
         position.microBatch += settings.accumulate
-        let tokens = chosen.joined().reduce(0) { $0 + $1.ids.count }
-        return .completed(StepRecord(step: position.step, epoch: epoch, loss: total, learningRate: lr, gradientNorm: norm,
-                                     tokens: tokens, targetTokens: normalizer, seconds: (ContinuousClock.now - start).seconds))
+        var record = StepRecord(step: position.step, epoch: epoch, loss: total, learningRate: lr, gradientNorm: norm,
+                                tokens: tokens, targetTokens: stepWeight, seconds: (ContinuousClock.now - start).seconds)
+        record.figures = objective.takeStepFigures()
+        return .completed(record)
     }
 
     /// Copies the weights into `lastGood`, reusing its buffers (a full fine-tuning step copies
