@@ -72,13 +72,35 @@ public enum ResumeCommand: Command {
         }
         if let a = configuration.adapter { try adapter(a, on: handle, in: context) }
         let (parameters, adapter) = try TrainingRunner.parameters(of: handle, method: configuration.settings.method, in: context)
-        let examples = try log.readExamples(TrainingData.trainExamplesName)
-        guard dataFingerprint(examples) == configuration.data.fingerprint else {
-            throw HoneError(.value, "\(path)/\(TrainingData.trainExamplesName) does not match the fingerprint in config.json", at: context.call.range)
+        let padID = tokenizer.specialTokens.pad?.id ?? 0
+        let settings = configuration.settings
+        let trainer: Trainer
+        var validation: [(ids: [Int], labels: [Int])] = []
+        var validator: (() -> (loss: Double, figures: [String: Double]))?
+        if let preference = configuration.preference {
+            // The reference log-probs come from the model as loaded, before the checkpoint: the
+            // base with the adapter disabled, or for method=full the weights training started from.
+            let pairs = try log.readPairs(TrainingData.trainPairsName)
+            guard dataFingerprint(pairs) == configuration.data.fingerprint else {
+                throw HoneError(.value, "\(path)/\(TrainingData.trainPairsName) does not match the fingerprint in config.json", at: context.call.range)
+            }
+            let objective = PreferenceObjective(pairs: pairs, loss: preference.loss, model: handle.model, padID: padID, batchSize: settings.batchSize)
+            if configuration.validation != nil {
+                objective.holdOut(try log.readPairs(TrainingData.validationPairsName), model: handle.model, batchSize: settings.batchSize)
+                let model = handle.model
+                validator = { objective.evaluateHeldOut(model: model, batchSize: settings.batchSize) }
+            }
+            trainer = try Trainer(model: handle.model, parameters: parameters, objective: objective, settings: settings,
+                                  dropoutLayers: adapter?.layers ?? [], padID: padID)
+        } else {
+            let examples = try log.readExamples(TrainingData.trainExamplesName)
+            guard dataFingerprint(examples) == configuration.data.fingerprint else {
+                throw HoneError(.value, "\(path)/\(TrainingData.trainExamplesName) does not match the fingerprint in config.json", at: context.call.range)
+            }
+            validation = configuration.validation == nil ? [] : try log.readExamples(TrainingData.validationExamplesName)
+            trainer = try Trainer(model: handle.model, parameters: parameters, examples: examples, settings: settings,
+                                  dropoutLayers: adapter?.layers ?? [], padID: padID)
         }
-        let validation = configuration.validation == nil ? [] : try log.readExamples(TrainingData.validationExamplesName)
-        let trainer = try Trainer(model: handle.model, parameters: parameters, examples: examples, settings: configuration.settings,
-                                  dropoutLayers: adapter?.layers ?? [], padID: tokenizer.specialTokens.pad?.id ?? 0)
         var state: CheckpointState?
         if let latest = TrainerCheckpoint.latest(in: path) {
             do {
@@ -93,6 +115,7 @@ public enum ResumeCommand: Command {
             context.say("\(name) has no checkpoint yet; starting it again from step 0")
         }
         let loop = TrainingLoop(trainer: trainer, log: log, validation: validation, state: state)
+        loop.validator = validator
         let template: PromptTemplate
         do {
             template = try TrainingRunner.template(described: configuration.template, tokenizer: tokenizer)

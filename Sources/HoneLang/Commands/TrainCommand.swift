@@ -100,15 +100,10 @@ public enum TrainCommand: Command {
         } catch let error as TrainingError {
             throw HoneError(.value, error.description, at: context.call.range)
         }
-        let quantization = handle.model.quantizedWeights.values.first.map { $0.format.rawValue }
         let configuration = RunConfiguration(
-            name: runName,
-            model: .init(name: handle.name, source: TrainingData.reloadableSource(of: handle), architecture: handle.model.architecture.rawValue,
-                         parameters: handle.model.parameterCount, quantization: quantization),
-            adapter: adapter.map { .init(name: $0.name, settings: $0.settings) },
-            data: .init(name: data.name, file: data.data.file, format: data.data.format.rawValue, examples: trainable.count, fingerprint: dataFingerprint(trainable)),
-            validation: validation.map { .init(name: $0.name, file: $0.data.file, format: $0.data.format.rawValue, examples: validationExamples.count,
-                                               fingerprint: dataFingerprint(validationExamples)) },
+            name: runName, model: TrainingData.describe(handle), adapter: adapter.map { .init(name: $0.name, settings: $0.settings) },
+            data: TrainingData.describe(data, examples: trainable.count, fingerprint: dataFingerprint(trainable)),
+            validation: validation.map { TrainingData.describe($0, examples: validationExamples.count, fingerprint: dataFingerprint(validationExamples)) },
             template: TrainingRunner.describe(template), settings: settings, totalSteps: trainer.totalSteps,
             trainableParameters: parameters.reduce(0) { $0 + $1.tensor.count }, noWeightDecay: trainer.undecayedParameterNames)
         let log = try RunLog(path: runPath)

@@ -6,6 +6,8 @@ import HoneTrain
 enum TrainingData {
     static let trainExamplesName = "train_examples.jsonl"
     static let validationExamplesName = "val_examples.jsonl"
+    static let trainPairsName = "train_pairs.jsonl"
+    static let validationPairsName = "val_pairs.jsonl"
 
     /// The named data set, or the newest one that is not a `.val`/`.test` part (preferring
     /// the `.train` part of a split one).
@@ -53,5 +55,16 @@ enum TrainingData {
     /// What `resume` in a new process loads: the hub id, or the absolute path that was read.
     static func reloadableSource(of handle: ModelHandle) -> String {
         handle.source.hasPrefix("hf:") ? handle.source : handle.loaded.path
+    }
+
+    /// The model as a run's config.json records it.
+    static func describe(_ handle: ModelHandle) -> RunConfiguration.ModelDescription {
+        .init(name: handle.name, source: reloadableSource(of: handle), architecture: handle.model.architecture.rawValue,
+              parameters: handle.model.parameterCount, quantization: handle.model.quantizedWeights.values.first.map { $0.format.rawValue })
+    }
+
+    /// A data set as a run's config.json records it.
+    static func describe(_ data: DataSetHandle, examples: Int, fingerprint: String) -> RunConfiguration.DataDescription {
+        .init(name: data.name, file: data.data.file, format: data.data.format.rawValue, examples: examples, fingerprint: fingerprint)
     }
 }

@@ -93,19 +93,22 @@ enum TrainingRunner {
             guard !quiet else { return }
             switch event {
             case .step(let r, let elapsed, let eta, let tps):
-                let line = String(format: "step %d/%d · epoch %.2f · loss %.4f · lr %.2e · %@ tok/s · %@ elapsed · ETA %@",
-                                  r.step, trainer.totalSteps, r.epoch, r.loss, r.learningRate, Self.count(tps), Self.clock(elapsed), Self.clock(eta))
+                let line = String(format: "step %d/%d · epoch %.2f · loss %.4f%@ · lr %.2e · %@ tok/s · %@ elapsed · ETA %@",
+                                  r.step, trainer.totalSteps, r.epoch, r.loss, Self.figures(r.figures, separator: " · "), r.learningRate,
+                                  Self.count(tps), Self.clock(elapsed), Self.clock(eta))
                 if terminal {
                     session.output.emit("\r\u{1B}[K" + line, .volatile)
                     progressShown = true
                 } else if r.step == 1 || r.step % every == 0 || r.step == trainer.totalSteps {
-                    session.say(String(format: "step %d/%d  epoch %.2f  loss %.4f  lr %.2e", r.step, trainer.totalSteps, r.epoch, r.loss, r.learningRate))
+                    session.say(String(format: "step %d/%d  epoch %.2f  loss %.4f%@  lr %.2e", r.step, trainer.totalSteps, r.epoch, r.loss,
+                                       Self.figures(r.figures, separator: "  "), r.learningRate))
                     session.say(String(format: "  %@ tok/s, %@ elapsed, ETA %@", Self.count(tps), Self.clock(elapsed), Self.clock(eta)), .volatile)
                 }
-            case .evaluation(let step, let loss, let training, let improved):
+            case .evaluation(let step, let loss, let training, let improved, let figures):
                 endProgressLine()
-                session.say(String(format: "  eval at step %d: val_loss %.4f (ppl %.2f)%@%@", step, loss, exp(loss),
-                                   training.isNaN ? "" : String(format: ", train_loss %.4f", training), improved ? " *" : ""))
+                let ppl = figures.isEmpty ? String(format: " (ppl %.2f)", exp(loss)) : ""
+                session.say(String(format: "  eval at step %d: val_loss %.4f%@%@%@%@", step, loss, ppl,
+                                   training.isNaN ? "" : String(format: ", train_loss %.4f", training), Self.figures(figures), improved ? " *" : ""))
             case .samples(let step, let samples):
                 endProgressLine()
                 for s in samples { session.say("  sample at step \(step): \(s.prompt.debugDescription) → \(s.text.debugDescription)") }
@@ -160,6 +163,14 @@ enum TrainingRunner {
             default: PromptTemplate.plain.render(record).prompt
             }
         }
+    }
+
+    /// Preference figures as a learner reads them: ", acc 75% · margin 0.42".
+    static func figures(_ figures: [String: Double], separator: String = ", ") -> String {
+        var parts: [String] = []
+        if let a = figures["rewards/accuracies"] { parts.append(String(format: "acc %.0f%%", 100 * a)) }
+        if let m = figures["rewards/margins"] { parts.append(String(format: "margin %.3f", m)) }
+        return parts.isEmpty ? "" : separator + parts.joined(separator: separator)
     }
 
     static func count(_ value: Double) -> String {

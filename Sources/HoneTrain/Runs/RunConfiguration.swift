@@ -55,6 +55,8 @@ public struct RunConfiguration: Codable, Sendable {
     /// The template's name (`alpaca`, …) or its text when custom.
     public var template: String
     public var settings: TrainingSettings
+    /// The preference loss for `dpo`, `orpo` and `simpo` runs; nil for supervised fine-tuning.
+    public var preference: PreferenceLossSettings?
     public var totalSteps: Int
     public var trainableParameters: Int
     /// The parameters weight decay skips (Hugging Face's rule: biases and norm weights).

@@ -20,6 +20,8 @@ public struct MetricsEvent: Codable, Sendable, Equatable {
     public var validationLoss: Double?
     public var prompt: String?
     public var text: String?
+    /// What the objective reports beside the loss (`rewards/accuracies`, `rewards/margins`, …).
+    public var figures: [String: Double]?
 
     public init(kind: Kind, step: Int) {
         self.kind = kind
@@ -27,7 +29,7 @@ public struct MetricsEvent: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case kind, step, epoch, loss, prompt, text
+        case kind, step, epoch, loss, prompt, text, figures
         case learningRate = "lr"
         case gradientNorm = "grad_norm"
         case tokensPerSecond = "tokens_per_second"
@@ -108,6 +110,24 @@ public final class RunLog {
         try AtomicFile.write(Array(text.utf8), to: path + "/" + name)
     }
 
+    /// Tokenised preference pairs, one JSON object per line.
+    public func writePairs(_ pairs: [PreferencePair], as name: String) throws {
+        func list(_ ids: [Int]) -> String { "[" + ids.map(String.init).joined(separator: ",") + "]" }
+        let text = pairs.map { "{\"prompt\":\(list($0.prompt)),\"chosen\":\(list($0.chosen)),\"rejected\":\(list($0.rejected))}\n" }.joined()
+        try AtomicFile.write(Array(text.utf8), to: path + "/" + name)
+    }
+
+    public func readPairs(_ name: String) throws -> [PreferencePair] {
+        struct Line: Decodable { var prompt: [Int]; var chosen: [Int]; var rejected: [Int] }
+        let text = try String(contentsOfFile: path + "/" + name, encoding: .utf8)
+        return try text.split(separator: "\n").enumerated().map { i, line in
+            guard let p = try? JSONDecoder().decode(Line.self, from: Data(line.utf8)), !p.prompt.isEmpty, !p.chosen.isEmpty, !p.rejected.isEmpty else {
+                throw TrainingError.checkpoint("\(path)/\(name):\(i + 1): not a pair ({\"prompt\", \"chosen\", \"rejected\"} token ids)")
+            }
+            return PreferencePair(prompt: p.prompt, chosen: p.chosen, rejected: p.rejected)
+        }
+    }
+
     public func readExamples(_ name: String) throws -> [(ids: [Int], labels: [Int])] {
         struct Line: Decodable { var ids: [Int]; var labels: [Int] }
         let text = try String(contentsOfFile: path + "/" + name, encoding: .utf8)
@@ -119,6 +139,11 @@ public final class RunLog {
             return (e.ids, e.labels)
         }
     }
+}
+
+/// The fingerprint of tokenised pairs (as examples of prompt+chosen and rejected).
+public func dataFingerprint(_ pairs: [PreferencePair]) -> String {
+    dataFingerprint(pairs.map { (ids: $0.prompt + $0.chosen, labels: $0.rejected) })
 }
 
 /// A 64-bit FNV-1a fingerprint of tokenised examples: two runs on the same data agree on it.

@@ -4,7 +4,7 @@ import HoneTensor
 /// What a running training loop reports, for the progress line, samples and warnings.
 public enum TrainingEvent {
     case step(StepRecord, elapsedSeconds: Double, etaSeconds: Double, tokensPerSecond: Double)
-    case evaluation(step: Int, validationLoss: Double, trainingLoss: Double, improved: Bool)
+    case evaluation(step: Int, validationLoss: Double, trainingLoss: Double, improved: Bool, figures: [String: Double])
     case samples(step: Int, [(prompt: String, text: String)])
     case checkpoint(step: Int, path: String)
     case warning(String)
@@ -34,6 +34,9 @@ public final class TrainingLoop {
     public private(set) var evaluations: [(step: Int, loss: Double)] = []
     /// Makes samples for `sampleEvery` (it needs the tokenizer and template, which the caller has).
     public var sampler: ((Int) -> [(prompt: String, text: String)])?
+    /// Replaces the SFT validation loss for other objectives (preference optimisation's held-out
+    /// pairs): the loss early stopping watches, and figures to report beside it.
+    public var validator: (() -> (loss: Double, figures: [String: Double]))?
     private var bestWeights: [[Float]]?
     private var bestStep = 0
     private var lossesSinceEvaluation: [Double] = []
@@ -84,12 +87,13 @@ public final class TrainingLoop {
                 event.gradientNorm = record.gradientNorm
                 event.tokensPerSecond = tokensPerSecond
                 event.elapsedSeconds = elapsed()
+                event.figures = record.figures.isEmpty ? nil : record.figures
                 try log?.append(event)
                 onEvent(.step(record, elapsedSeconds: elapsed(), etaSeconds: perStep * Double(trainer.totalSteps - record.step),
                               tokensPerSecond: tokensPerSecond))
             }
             let step = trainer.position.step
-            if let every = settings.evalEvery, !validation.isEmpty, step % every == 0 || trainer.isFinished {
+            if let every = settings.evalEvery, !validation.isEmpty || validator != nil, step % every == 0 || trainer.isFinished {
                 if let stop = try evaluate(step: step, onEvent: onEvent) {
                     try checkpoint()
                     return stop
@@ -113,15 +117,16 @@ public final class TrainingLoop {
 
     /// One validation pass; returns a stop when patience ran out.
     private func evaluate(step: Int, onEvent: (TrainingEvent) -> Void) throws -> TrainingStop? {
-        let loss = trainer.meanLoss(on: validation)
+        let (loss, figures) = validator?() ?? (trainer.meanLoss(on: validation), [:])
         let training = lossesSinceEvaluation.isEmpty ? .nan : lossesSinceEvaluation.reduce(0, +) / Double(lossesSinceEvaluation.count)
         lossesSinceEvaluation = []
         evaluations.append((step, loss))
         var event = MetricsEvent(kind: .eval, step: step)
         event.validationLoss = loss
+        event.figures = figures.isEmpty ? nil : figures
         try log?.append(event)
         let improved = state.bestValidationLoss.map { loss < $0 } ?? true
-        onEvent(.evaluation(step: step, validationLoss: loss, trainingLoss: training, improved: improved))
+        onEvent(.evaluation(step: step, validationLoss: loss, trainingLoss: training, improved: improved, figures: figures))
         if let previous = previousEvaluation, loss > previous.validation, training < previous.training {
             onEvent(.warning(String(format: "validation loss rose (%.4f → %.4f) while training loss fell (%.4f → %.4f): the model may be overfitting; "
                 + "try fewer steps, a lower lr, more data, or patience= to stop at the best point", previous.validation, loss, previous.training, training)))

@@ -1,0 +1,100 @@
+import Foundation
+import HoneTrain
+import Testing
+@testable import HoneLang
+
+/// Output that presses Ctrl-C (raises the session's flag) once a given line has been printed.
+final class InterruptingOutput: OutputSink {
+    let captured = CapturedOutput()
+    let flag: InterruptFlag
+    let trigger: String
+    private var fired = false
+    init(flag: InterruptFlag, after trigger: String) {
+        self.flag = flag
+        self.trigger = trigger
+    }
+    func emit(_ text: String, _ kind: OutputKind) {
+        captured.emit(text, kind)
+        if !fired && text.contains(trigger) {
+            fired = true
+            flag.raise()
+        }
+    }
+}
+
+/// `dpo` through sessions on stories260K, with happy/sad pairs the test writes: it raises the
+/// held-out preference accuracy, and a run stopped by Ctrl-C resumes in a new session with the
+/// uninterrupted run's losses.
+@Suite("preference commands", .enabled(if: SharedModelFiles.has("stories260K-hf/config.json"), "the shared models are absent"))
+struct PreferenceCommandTests: SessionTesting {
+    static let model = SharedModelFiles.directory + "/stories260K-hf"
+
+    /// A folder with prefs.jsonl: "NAME went to the PLACE. NAME felt" → happy (chosen) / sad.
+    static func folder() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hone-dpo-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var lines: [String] = []
+        for name in ["Tom", "Lily", "Ben", "Sue", "Max", "Anna", "Tim", "Lucy"] {
+            for place in ["park", "school", "shop"] {
+                lines.append(#"{"prompt": "\#(name) went to the \#(place). \#(name) felt", "chosen": "happy and smiled.", "rejected": "sad and cried."}"#)
+            }
+        }
+        try lines.joined(separator: "\n").write(toFile: dir + "/prefs.jsonl", atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    static func setup(_ dir: String) -> String {
+        """
+        set runs_dir="\(dir)/runs"
+        load model "\(model)" as tiny
+        lora r=8 alpha=16 targets=all-linear seed=2
+        load data "\(dir)/prefs.jsonl" as prefs
+        split prefs val=0.25 seed=1
+        template plain
+        """
+    }
+
+    static let dpo = "dpo prefs.train steps=8 batch=6 lr=2e-2 schedule=constant eval_every=4 save_every=2 seed=3 as d"
+
+    static func losses(_ dir: String) -> [Double] {
+        RunLog.events(at: dir + "/runs/d/metrics.jsonl").filter { $0.kind == .train }.compactMap(\.loss)
+    }
+
+    @Test("dpo raises the held-out preference accuracy and margin, and reports them")
+    func dpoRaisesAccuracy() throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (session, interpreter, output) = session()
+        let outcome = run(interpreter, Self.setup(dir) + "\n" + Self.dpo)
+        #expect(outcome.errors.isEmpty, "\(outcome.errors)\n\(output.text)")
+        #expect(output.stableText.contains("DPO (sigmoid, β 0.1)"))
+        #expect(output.stableText.contains("the reference is tiny with the adapter disabled"))
+        let evals = RunLog.events(at: dir + "/runs/d/metrics.jsonl").filter { $0.kind == .eval }
+        let first = try #require(evals.first?.figures), last = try #require(evals.last?.figures)
+        print("dpo: held-out accuracy \(first["rewards/accuracies"]!) → \(last["rewards/accuracies"]!), margin \(first["rewards/margins"]!) → \(last["rewards/margins"]!)")
+        #expect(last["rewards/accuracies"]! >= 0.99)
+        #expect(last["rewards/margins"]! > 0.5)
+        #expect(session.workspace.run(named: "d")?.status == .finished)
+    }
+
+    @Test("a dpo run stopped by Ctrl-C resumes in a new session with the uninterrupted losses")
+    func dpoResumesInNewSession() throws {
+        let whole = try Self.folder(), split = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: whole); try? FileManager.default.removeItem(atPath: split) }
+        let (_, a, aOutput) = session()
+        #expect(run(a, Self.setup(whole) + "\n" + Self.dpo).errors.isEmpty, "\(aOutput.text)")
+
+        let flag = InterruptFlag()
+        let interrupting = InterruptingOutput(flag: flag, after: "step 3/8")
+        let b = Interpreter(session: Session(output: interrupting, interrupt: flag))
+        _ = run(b, Self.setup(split) + "\n" + Self.dpo)
+        #expect(interrupting.captured.text.contains("stopped at step 3 of 8"), "\(interrupting.captured.text)")
+
+        let (_, c, cOutput) = session()
+        let resumed = run(c, "set runs_dir=\"\(split)/runs\"\nresume d")
+        #expect(resumed.errors.isEmpty, "\(resumed.errors)\n\(cOutput.text)")
+        #expect(cOutput.text.contains("resuming d from its checkpoint at step 3"), "\(cOutput.text)")
+        #expect(Self.losses(split) == Self.losses(whole), "\(Self.losses(split)) vs \(Self.losses(whole))")
+        #expect(Self.losses(whole).count == 8)
+    }
+}
