@@ -1,4 +1,5 @@
 import Foundation
+import HoneTensor
 import HoneTrain
 import Testing
 @testable import HoneLang
@@ -79,6 +80,9 @@ struct PreferenceCommandTests: SessionTesting {
 
     @Test("a dpo run stopped by Ctrl-C resumes in a new session with the uninterrupted losses")
     func dpoResumesInNewSession() throws {
+        // Products split work by the thread count, and other tests change it; hold it steady.
+        Parallel.settingsLock.lock()
+        defer { Parallel.settingsLock.unlock() }
         let whole = try Self.folder(), split = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: whole); try? FileManager.default.removeItem(atPath: split) }
         let (_, a, aOutput) = session()
