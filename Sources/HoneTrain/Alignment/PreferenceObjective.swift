@@ -51,7 +51,7 @@ public final class PreferenceObjective: TrainingObjective {
 
     public func weight(of indices: [Int]) -> Int { indices.count }
 
-    public func loss(model: any LanguageModel, indices: [Int], stepWeight: Int) -> (loss: Tensor, tokens: Int) {
+    public func loss(model: any LanguageModel, indices: [Int], stepWeight: Int, microBatch: Int) -> (loss: Tensor, tokens: Int) {
         let chosen = indices.map { pairs[$0] }
         let policy = PreferenceLogProbs(model: model, batch: PreferenceBatch(pairs: chosen, padID: padID))
         let reference = reference(for: indices, counts: policy)

@@ -127,7 +127,7 @@ public final class Trainer {
         var total = 0.0, tokens = 0
         for (k, indices) in micro.enumerated() {
             for layer in dropoutLayers { layer.step = UInt64(position.microBatch + k) }
-            let (loss, count) = objective.loss(model: model, indices: indices, stepWeight: stepWeight)
+            let (loss, count) = objective.loss(model: model, indices: indices, stepWeight: stepWeight, microBatch: position.microBatch + k)
             let value = Double(loss.scalars[0])
             total += value
             tokens += count

@@ -10,8 +10,9 @@ public protocol TrainingObjective: AnyObject {
     /// optimisation counts pairs. Losses are normalised by the step's total.
     func weight(of indices: [Int]) -> Int
     /// The micro-batch's loss, its share of the step already applied (÷ `stepWeight`), and the
-    /// real tokens it ran on.
-    func loss(model: any LanguageModel, indices: [Int], stepWeight: Int) -> (loss: Tensor, tokens: Int)
+    /// real tokens it ran on. `microBatch` is the global micro-batch index: an objective that
+    /// samples seeds from it, so a resumed run draws what the uninterrupted one drew.
+    func loss(model: any LanguageModel, indices: [Int], stepWeight: Int, microBatch: Int) -> (loss: Tensor, tokens: Int)
     /// Figures the last step produced beside its loss (preference accuracy, margins), for the log.
     func takeStepFigures() -> [String: Double]
 }
@@ -37,7 +38,7 @@ public final class SFTObjective: TrainingObjective {
         indices.reduce(0) { $0 + examples[$1].labels.dropFirst().filter { $0 != SFTExample.ignoreLabel }.count }
     }
 
-    public func loss(model: any LanguageModel, indices: [Int], stepWeight: Int) -> (loss: Tensor, tokens: Int) {
+    public func loss(model: any LanguageModel, indices: [Int], stepWeight: Int, microBatch: Int) -> (loss: Tensor, tokens: Int) {
         let chosen = indices.map { examples[$0] }
         let batch = CausalLMBatch(examples: chosen, padID: padID)
         return (CausalLMLoss.loss(model: model, batch: batch, normalizer: stepWeight), chosen.reduce(0) { $0 + $1.ids.count })
