@@ -101,4 +101,34 @@ struct PreferenceCommandTests: SessionTesting {
         #expect(Self.losses(split) == Self.losses(whole), "\(Self.losses(split)) vs \(Self.losses(whole))")
         #expect(Self.losses(whole).count == 8)
     }
+
+    @Test("grpo with a rule reward raises the held-out reward and shows reward, KL and length")
+    func grpoRaisesReward() throws {
+        Parallel.settingsLock.lock()
+        defer { Parallel.settingsLock.unlock() }
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let train = ["Once upon a time, there was a little boy named", "One day, a boy named", "There was a kind boy named",
+                     "Once upon a time, a happy boy named", "One sunny day, a little boy called", "A brave boy named"]
+        let held = ["Long ago, there lived a boy named", "In a small town, there was a boy named", "Once there was a boy called"]
+        try train.map { #"{"text": "\#($0)"}"# }.joined(separator: "\n").write(toFile: dir + "/prompts.jsonl", atomically: true, encoding: .utf8)
+        try held.map { #"{"text": "\#($0)"}"# }.joined(separator: "\n").write(toFile: dir + "/held.jsonl", atomically: true, encoding: .utf8)
+        let (session, interpreter, output) = session()
+        let script = """
+            set runs_dir="\(dir)/runs"
+            load model "\(Self.model)" as tiny
+            lora r=8 alpha=16 targets=all-linear seed=5
+            load data "\(dir)/prompts.jsonl" as prompts
+            load data "\(dir)/held.jsonl" as held
+            grpo prompts reward=contains:Tom group=8 max_tokens=6 steps=12 batch=3 lr=1e-2 schedule=constant val=held eval_every=6 seed=1 as g
+            """
+        let outcome = run(interpreter, script)
+        #expect(outcome.errors.isEmpty, "\(outcome.errors)\n\(output.text)")
+        #expect(output.stableText.contains("GRPO with reward contains:Tom"))
+        #expect(output.stableText.contains("reward ") && output.stableText.contains("KL "), "\(output.stableText)")
+        let evals = RunLog.events(at: dir + "/runs/g/metrics.jsonl").filter { $0.kind == .eval }.compactMap { $0.figures?["reward"] }
+        print("grpo: held-out reward at evaluations \(evals)")
+        #expect((evals.last ?? 0) >= 0.5, "\(evals)")
+        #expect(session.workspace.run(named: "g")?.status == .finished)
+    }
 }

@@ -183,7 +183,7 @@ struct TrainerTests {
         // Poison a weight of the model: the next forward gives NaN.
         let q = m.parameters.first { $0.name.hasSuffix("q_proj.weight") }!.tensor
         q.pointer[0] = .nan
-        guard case .nonFinite(let step, _, _) = trainer.step() else { Issue.record("expected a non-finite step"); return }
+        guard case .nonFinite(let step, _, _, _) = trainer.step() else { Issue.record("expected a non-finite step"); return }
         #expect(step == 3)
         #expect(trainer.parameters.map(\.tensor.scalars) == before)
     }

@@ -102,7 +102,7 @@ struct EvaluationSpec {
 
     func examples(_ data: DataSetHandle) throws -> [(ids: [Int], labels: [Int])] {
         let examples = SFTExamples(data.data, template: template, tokenizer: tokenizer, maxLength: sequenceLength, trainOnAll: scoreAll)
-            .examples.filter { $0.labels.contains { $0 != SFTExample.ignoreLabel } }
+            .examples.filter { $0.labels.dropFirst().contains { $0 != SFTExample.ignoreLabel } }
         guard !examples.isEmpty else {
             throw HoneError(.value, "\(data.name) has no example with a completion token to score", at: context.call.range)
         }

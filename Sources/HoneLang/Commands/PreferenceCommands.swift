@@ -35,7 +35,7 @@ enum PreferenceTraining {
                                                 beta: arguments.optional(beta) ?? (kind == "simpo" ? 2.5 : 0.1),
                                                 labelSmoothing: arguments.optional(labelSmoothing) ?? 0, gamma: arguments.optional(gamma) ?? 0.5)
         let data = try preferenceData(arguments.optional(A.data), in: context, range: arguments.range(of: A.data))
-        let validation = try TrainingData.validation(arguments.optional(A.val), beside: data, in: context, range: arguments.range(of: A.val))
+        var validation = try TrainingData.validation(arguments.optional(A.val), beside: data, in: context, range: arguments.range(of: A.val))
         let template = TrainingRunner.template(for: handle, in: context)
         let (parameters, adapter) = try TrainingRunner.parameters(of: handle, method: settings.method, in: context)
         let tokenized = PreferencePair.tokenize(data.data, template: template, tokenizer: tokenizer, maxLength: settings.sequenceLength)
@@ -50,6 +50,10 @@ enum PreferenceTraining {
                             hints: ["give val=NAME, or `split NAME val=0.1` first"])
         }
         let held = validation.map { PreferencePair.tokenize($0.data, template: template, tokenizer: tokenizer, maxLength: settings.sequenceLength).pairs } ?? []
+        if let v = validation, held.isEmpty {
+            context.say("warning: \(v.name) has no pairs that fit seq=\(settings.sequenceLength); training without validation")
+            validation = nil
+        }
         if !held.isEmpty && settings.evalEvery == nil {
             let total = settings.steps ?? max(1, Int((Double((tokenized.pairs.count + settings.batchSize - 1) / settings.batchSize)
                                                      / Double(settings.accumulate) * (settings.epochs ?? 1)).rounded(.up)))
@@ -59,8 +63,8 @@ enum PreferenceTraining {
         var memorySettings = settings
         memorySettings.batchSize *= 2  // chosen and rejected run together
         let memory = TrainingMemory(model: handle.model, trainable: parameters.reduce(0) { $0 + $1.tensor.count }, settings: memorySettings, sequenceLength: longest)
-        if let available = TrainingMemory.available(), memory.total > available {
-            throw HoneError(.value, "this run needs about \(ModelHandle.bytes(memory.total)) and \(ModelHandle.bytes(available)) is free",
+        if let available = TrainingMemory.available(), memory.additional > available {
+            throw HoneError(.value, "this run needs about \(ModelHandle.bytes(memory.additional)) beside the loaded weights, and \(ModelHandle.bytes(available)) is free",
                             at: context.call.range, hints: memory.parts.map { "\($0.name): \(ModelHandle.bytes($0.bytes))" } + ["lower batch= or seq="])
         }
 

@@ -27,7 +27,12 @@ public enum ResumeCommand: Command {
     public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
         let name = arguments[run]
         let workspace = context.session.workspace
-        if let live = workspace.run(named: name), let loop = live.loop, let handle = workspace.model(named: live.modelName),
+        guard !name.isEmpty, name != ".", name != "..", !name.contains("/") else {
+            throw HoneError(.value, "`\(name)` is not a run's name", at: arguments.range(of: run) ?? context.call.range,
+                            hints: ["a run is named by its folder in runs_dir, e.g. `resume run-1`; `runs` lists them"])
+        }
+        // After a non-finite stop the live state is one update past its weights: use the checkpoint.
+        if let live = workspace.run(named: name), live.status != .failed, let loop = live.loop, let handle = workspace.model(named: live.modelName),
            let tokenizer = handle.tokenizer, isIntact(loop, handle: handle) {
             guard !loop.trainer.isFinished else {
                 context.show("\(name) has finished all \(loop.trainer.totalSteps) steps; `train` starts a new run")
@@ -42,6 +47,7 @@ public enum ResumeCommand: Command {
 
     /// The live loop still trains the tensors the model uses (no merge or new adapter since).
     static func isIntact(_ loop: TrainingLoop, handle: ModelHandle) -> Bool {
+        guard loop.trainer.model === handle.model else { return false }
         if loop.trainer.settings.method == .full { return handle.model.quantizedWeights.isEmpty }
         guard let set = handle.model.linearHook as? AdapterSet else { return false }
         let current = set.trainableParameters
@@ -51,17 +57,19 @@ public enum ResumeCommand: Command {
     static func rebuild(_ name: String, arguments: BoundArguments, in context: CommandContext) throws -> Value {
         let workspace = context.session.workspace
         let path = TrainingData.runsDirectory(in: context) + "/" + name
+        guard FileManager.default.fileExists(atPath: path + "/" + RunLog.configurationName) else {
+            let known = RunsCommand.runNames(in: context)
+            var hints = known.isEmpty ? ["there are no runs in \(TrainingData.runsDirectory(in: context))"] : ["runs: " + known.joined(separator: ", ")]
+            let suggestion = Suggestions.didYouMean(name, among: known)
+            if !suggestion.isEmpty { hints.insert(suggestion, at: 0) }
+            throw HoneError(.value, "no run named `\(name)` (no \(path)/config.json)", at: arguments.range(of: run) ?? context.call.range, hints: hints)
+        }
         let log = try RunLog(path: path)
         let configuration: RunConfiguration
         do {
             configuration = try log.read(RunConfiguration.self, from: RunLog.configurationName)
         } catch {
-            let known = RunsCommand.runNames(in: context)
-            var hints = known.isEmpty ? ["there are no runs in \(TrainingData.runsDirectory(in: context))"] : ["runs: " + known.joined(separator: ", ")]
-            let suggestion = Suggestions.didYouMean(name, among: known)
-            if !suggestion.isEmpty { hints.insert(suggestion, at: 0) }
-            try? FileManager.default.removeItem(atPath: path)  // RunLog made it; leave nothing behind
-            throw HoneError(.value, "no run named `\(name)` (no \(path)/config.json)", at: arguments.range(of: run) ?? context.call.range, hints: hints)
+            throw HoneError(.value, "\(path)/config.json does not read as a run's configuration: \(error)", at: context.call.range)
         }
         let handle = try model(for: configuration, in: context)
         let tokenizer = try ModelReference.tokenizer(of: handle, in: context)
@@ -77,7 +85,14 @@ public enum ResumeCommand: Command {
         let trainer: Trainer
         var validation: [(ids: [Int], labels: [Int])] = []
         var validator: (() -> (loss: Double, figures: [String: Double]))?
-        if let preference = configuration.preference {
+        if let grpo = configuration.grpo {
+            let prompts = try log.readExamples(TrainingData.trainExamplesName).map(\.ids)
+            let held = configuration.validation == nil ? [] : try log.readExamples(TrainingData.validationExamplesName).map(\.ids)
+            let built = try GRPOCommand.build(handle: handle, tokenizer: tokenizer, parameters: parameters, adapter: adapter, prompts: prompts,
+                                              held: held, grpo: grpo, settings: settings, log: log)
+            trainer = built.0
+            validator = built.1.validator
+        } else if let preference = configuration.preference {
             // The reference log-probs come from the model as loaded, before the checkpoint: the
             // base with the adapter disabled, or for method=full the weights training started from.
             let pairs = try log.readPairs(TrainingData.trainPairsName)
@@ -152,8 +167,13 @@ public enum ResumeCommand: Command {
         let settings = a.settings
         let set = AdapterSet.on(handle.model)
         do {
-            if let existing = set.adapter(named: a.name), existing.settings == settings {
+            if let existing = set.adapter(named: a.name) {
+                guard existing.settings == settings else {
+                    throw AdapterError("\(handle.name) has an adapter `\(a.name)` with other settings than the run's",
+                                       hints: ["`delete adapter \(a.name)` (or rename it) and resume again; resume will make it with the run's settings"])
+                }
                 try set.use(a.name)
+                set.isEnabled = true
             } else {
                 try set.add(try LoRAAdapter.fresh(name: a.name, settings: settings, on: handle.model))
                 context.say("made adapter \(a.name) again with the run's settings; the checkpoint fills in its weights")

@@ -44,8 +44,8 @@ public enum ShowMemoryCommand: Command {
         context.show(Table.render(header: ["", "estimate"], rows: rows))
         if trainable == 0 && settings.method == .adapter { context.show("  (no active adapter: `lora …` adds one, or method=full)") }
         if let available = TrainingMemory.available() {
-            let fits = memory.total <= available
-            context.show("  free now: \(ModelHandle.bytes(available)); " + (fits ? "the run fits" : "the run would be refused: lower batch= or seq=, add checkpointing, or use an adapter"))
+            let fits = memory.additional <= available
+            context.show("  free now: \(ModelHandle.bytes(available)), for \(ModelHandle.bytes(memory.additional)) beside the loaded weights; " + (fits ? "the run fits" : "the run would be refused: lower batch= or seq=, add checkpointing, or use an adapter"))
         }
         return .int(memory.total)
     }

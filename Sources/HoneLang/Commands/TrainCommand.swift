@@ -44,7 +44,7 @@ public enum TrainCommand: Command {
         settings.sequenceLength = min(settings.sequenceLength, handle.model.contextLength)
         try checkMethod(arguments[A.method], handle: handle, context: context, range: arguments.range(of: A.method))
         let data = try TrainingData.training(arguments.optional(A.data), in: context, range: arguments.range(of: A.data))
-        let validation = try TrainingData.validation(arguments.optional(A.val), beside: data, in: context, range: arguments.range(of: A.val))
+        var validation = try TrainingData.validation(arguments.optional(A.val), beside: data, in: context, range: arguments.range(of: A.val))
         let template = TrainingRunner.template(for: handle, in: context)
         let (parameters, adapter) = try TrainingRunner.parameters(of: handle, method: settings.method, in: context)
 
@@ -53,15 +53,21 @@ public enum TrainCommand: Command {
         if let pad = tokenizer.specialTokens.pad?.id, pad == tokenizer.eos {
             context.say("note: the pad token is the EOS token; hone masks padding by position (labels -100), so EOS is still trained")
         }
-        let trainable = examples.examples.filter { $0.labels.contains { $0 != SFTExample.ignoreLabel } }
+        // A label counts when a previous position predicts it (the first never is).
+        let trainable = examples.examples.filter { $0.labels.dropFirst().contains { $0 != SFTExample.ignoreLabel } }
         guard !trainable.isEmpty else {
-            throw HoneError(.value, "no example of \(data.name) has a target token left", at: context.call.range,
-                            hints: ["every answer was truncated away: raise seq= (now \(settings.sequenceLength))"])
+            throw HoneError(.value, data.data.count == 0 ? "\(data.name) is empty" : "no example of \(data.name) has a target token left",
+                            at: context.call.range,
+                            hints: data.data.count == 0 ? [] : ["every answer was truncated away: raise seq= (now \(settings.sequenceLength))"])
         }
         let validationExamples = validation.map {
             SFTExamples($0.data, template: template, tokenizer: tokenizer, maxLength: settings.sequenceLength, trainOnAll: settings.trainOnAll)
-                .examples.filter { $0.labels.contains { $0 != SFTExample.ignoreLabel } }
+                .examples.filter { $0.labels.dropFirst().contains { $0 != SFTExample.ignoreLabel } }
         } ?? []
+        if let v = validation, validationExamples.isEmpty {
+            context.say("warning: no example of \(v.name) has a target token at seq=\(settings.sequenceLength); training without validation")
+            validation = nil
+        }
         if validation != nil && settings.evalEvery == nil {
             let perEpoch = Double((trainable.count + settings.batchSize - 1) / settings.batchSize) / Double(settings.accumulate)
             let total = settings.steps ?? max(1, Int((perEpoch * (settings.epochs ?? 1)).rounded(.up)))
@@ -74,8 +80,8 @@ public enum TrainCommand: Command {
 
         let longest = trainable.map(\.ids.count).max() ?? settings.sequenceLength
         let memory = TrainingMemory(model: handle.model, trainable: parameters.reduce(0) { $0 + $1.tensor.count }, settings: settings, sequenceLength: longest)
-        if let available = TrainingMemory.available(), memory.total > available {
-            throw HoneError(.value, "this run needs about \(ModelHandle.bytes(memory.total)) and \(ModelHandle.bytes(available)) is free",
+        if let available = TrainingMemory.available(), memory.additional > available {
+            throw HoneError(.value, "this run needs about \(ModelHandle.bytes(memory.additional)) beside the loaded weights, and \(ModelHandle.bytes(available)) is free",
                             at: context.call.range,
                             hints: memory.parts.map { "\($0.name): \(ModelHandle.bytes($0.bytes))" }
                                 + ["lower batch= (and raise accumulate= to keep the step), lower seq=, add checkpointing, or train an adapter instead of method=full"])

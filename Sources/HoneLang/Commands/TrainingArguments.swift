@@ -35,7 +35,7 @@ enum TrainingArguments {
         help: "take the loss on the completion only (prompt tokens labelled -100), or on all tokens")
     static let checkpointing = Arg<Bool>.option("checkpointing", .bool, default: .bool(false),
         help: "gradient checkpointing: recompute activations in backward, trading time for memory")
-    static let seed = Arg<Int>.option("seed", .int(0...Int.max), help: "the seed for batch order and dropout (default: the session's `seed`)")
+    static let seed = Arg<Int>.option("seed", .int(0...Int.max), help: "the seed for the batch order and GRPO's sampling (default: the session's `seed`); dropout masks follow the adapter's own seed")
     static let model = Arg<String>.option("model", .word, help: "the model to train (default: the current model)")
     static let name = Arg<String>.clause("as", .name, help: "the run's name (default: run-1, run-2, …)")
 

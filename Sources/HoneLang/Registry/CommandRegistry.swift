@@ -55,6 +55,7 @@ public struct CommandRegistry: Sendable {
         DPOCommand.self,
         ORPOCommand.self,
         SimPOCommand.self,
+        GRPOCommand.self,
         UnloadCommand.self,
         ExitCommand.self,
         QuitCommand.self,

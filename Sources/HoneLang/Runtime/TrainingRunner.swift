@@ -85,11 +85,16 @@ enum TrainingRunner {
             if progressShown && terminal { session.output.emit("\n", .volatile) }
             progressShown = false
         }
-        if settings.method == .full { for p in trainer.parameters { p.tensor.requiresGrad = true } }
-        defer { if settings.method == .full { for p in trainer.parameters { p.tensor.requiresGrad = false } } }
+        defer {
+            // Frozen outside training: full fine-tuning's base weights and the checkpointing switch.
+            if settings.method == .full { for p in trainer.parameters { p.tensor.requiresGrad = false } }
+            trainer.model.gradientCheckpointing = false
+        }
         run.status = .running
         handle.trained = true
-        let stop = try loop.run(isInterrupted: { session.interrupt.consume() }, onEvent: { event in
+        let stop: TrainingStop
+        do {
+            stop = try loop.run(isInterrupted: { session.interrupt.consume() }, onEvent: { event in
             guard !quiet else { return }
             switch event {
             case .step(let r, let elapsed, let eta, let tps):
@@ -119,6 +124,13 @@ enum TrainingRunner {
                 session.say("warning: " + text)
             }
         })
+        } catch {
+            endProgressLine()
+            run.status = .failed
+            run.statusDetail = "failed: \(error)"
+            throw HoneError(.value, "training stopped at step \(trainer.position.step): \(error)", at: context.call.range,
+                            hints: ["the run is kept in \(run.path); `resume \(run.name)` continues from its last checkpoint"])
+        }
         endProgressLine()
         handle.template = template
         let last = loop.records.last
@@ -127,10 +139,7 @@ enum TrainingRunner {
         case .finished:
             run.status = .finished
             run.statusDetail = "finished"
-            if settings.method == .adapter, let adapter = (handle.model.linearHook as? AdapterSet)?.active {
-                let target = run.path + "/adapter"
-                try? PEFTAdapterFile.write(try adapter.fileWeights(for: handle.model, baseModel: run.configuration.model.source), to: target)
-            }
+            saveAdapter(run, handle: handle, method: settings.method, in: context)
             context.say("trained \(run.name): \(trainer.position.step) steps, \(summary)"
                         + (loop.state.bestValidationLoss.map { String(format: ", best val_loss %.4f", $0) } ?? "") + "; run in \(run.path)")
         case .interrupted(let step):
@@ -141,16 +150,35 @@ enum TrainingRunner {
         case .earlyStopped(let step, let bestStep, let bestLoss):
             run.status = .stopped
             run.statusDetail = "early stopping at step \(step)"
-            context.say(String(format: "early stopping at step %d: no lower validation loss in %d evaluations; the weights from step %d (val_loss %.4f) are back",
-                               step, settings.patience ?? 0, bestStep, bestLoss))
-        case .nonFinite(let step, let loss):
+            if bestStep > 0 {
+                context.say(String(format: "early stopping at step %d: no lower validation loss in %d evaluations; the weights from step %d (val_loss %.4f) are back",
+                                   step, settings.patience ?? 0, bestStep, bestLoss))
+            } else {
+                // The best weights were seen before a resume in another process and are not held here.
+                context.say(String(format: "early stopping at step %d: no lower validation loss in %d evaluations (best val_loss %.4f, before this process resumed the run); the current weights are kept",
+                                   step, settings.patience ?? 0, bestLoss))
+            }
+            saveAdapter(run, handle: handle, method: settings.method, in: context)
+        case .nonFinite(let step, let loss, let norm, let restored):
             run.status = .failed
             run.statusDetail = "non-finite loss at step \(step)"
-            throw HoneError(.value, "training stopped at step \(step): the loss is \(loss.isNaN ? "NaN" : "infinite")", at: context.call.range,
-                            hints: ["the weights from before step \(step - 1) are back, and the run is kept in \(run.path)",
-                                    String(format: "try a lower learning rate (lr=%.1e), warmup=, or clip=1", settings.learningRate / 10)])
+            let what = loss.isFinite ? "the gradient norm is \(norm.isNaN ? "NaN" : "infinite")" : "the loss is \(loss.isNaN ? "NaN" : "infinite")"
+            let weights = restored ? "the weights from before step \(step - 1) are back" : "the weights are those step \(step) started from"
+            throw HoneError(.value, "training stopped at step \(step): \(what)", at: context.call.range,
+                            hints: ["\(weights), and the run is kept in \(run.path)",
+                                    String(format: "try a lower learning rate (lr=%.1e) or a warm-up (warmup=)", settings.learningRate / 10)])
         }
         return .object(run)
+    }
+
+    /// Writes the trained adapter in PEFT's format into the run's folder, warning on failure.
+    static func saveAdapter(_ run: RunHandle, handle: ModelHandle, method: TrainingMethod, in context: CommandContext) {
+        guard method == .adapter, let adapter = (handle.model.linearHook as? AdapterSet)?.active else { return }
+        do {
+            try PEFTAdapterFile.write(try adapter.fileWeights(for: handle.model, baseModel: run.configuration.model.source), to: run.path + "/adapter")
+        } catch {
+            context.say("warning: the adapter could not be written to \(run.path)/adapter: \(error)")
+        }
     }
 
     static func samplePrompts(_ settings: TrainingSettings, run: RunHandle, context: CommandContext) -> [String] {
@@ -170,6 +198,9 @@ enum TrainingRunner {
         var parts: [String] = []
         if let a = figures["rewards/accuracies"] { parts.append(String(format: "acc %.0f%%", 100 * a)) }
         if let m = figures["rewards/margins"] { parts.append(String(format: "margin %.3f", m)) }
+        if let r = figures["reward"] { parts.append(String(format: "reward %.3f", r)) }
+        if let k = figures["kl"] { parts.append(String(format: "KL %.3f", k)) }
+        if let l = figures["length"] { parts.append(String(format: "length %.1f", l)) }
         return parts.isEmpty ? "" : separator + parts.joined(separator: separator)
     }
 

@@ -57,6 +57,8 @@ public struct RunConfiguration: Codable, Sendable {
     public var settings: TrainingSettings
     /// The preference loss for `dpo`, `orpo` and `simpo` runs; nil for supervised fine-tuning.
     public var preference: PreferenceLossSettings?
+    /// The sampling and reward settings of a `grpo` run; nil otherwise.
+    public var grpo: GRPOSettings?
     public var totalSteps: Int
     public var trainableParameters: Int
     /// The parameters weight decay skips (Hugging Face's rule: biases and norm weights).
@@ -76,5 +78,20 @@ public struct RunConfiguration: Codable, Sendable {
         self.totalSteps = totalSteps
         self.trainableParameters = trainableParameters
         self.noWeightDecay = noWeightDecay
+    }
+}
+
+/// A `grpo` run's settings, as config.json records them.
+public struct GRPOSettings: Codable, Sendable, Equatable {
+    public var reward: RewardRule
+    public var group: Int
+    public var maxNewTokens: Int
+    public var temperature: Double
+
+    public init(reward: RewardRule, group: Int, maxNewTokens: Int, temperature: Double) {
+        self.reward = reward
+        self.group = group
+        self.maxNewTokens = maxNewTokens
+        self.temperature = temperature
     }
 }

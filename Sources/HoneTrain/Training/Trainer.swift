@@ -43,7 +43,9 @@ public struct StepRecord: Codable, Sendable {
 public enum StepResult {
     case completed(StepRecord)
     /// The loss or the gradient norm was NaN or infinite; nothing was updated.
-    case nonFinite(step: Int, loss: Double, gradientNorm: Double)
+    /// `restoredPreviousStep`: the weights from before the previous update were put back (the
+    /// loss was not finite); otherwise the weights are the current ones (only the gradient was).
+    case nonFinite(step: Int, loss: Double, gradientNorm: Double, restoredPreviousStep: Bool)
 }
 
 /// Supervised fine-tuning, one optimizer step at a time: `accumulate` micro-batches of
@@ -88,7 +90,6 @@ public final class Trainer {
         let perEpoch = Double(order.batchesPerEpoch) / Double(settings.accumulate)
         totalSteps = settings.steps ?? max(1, Int((perEpoch * (settings.epochs ?? 1)).rounded(.up)))
         let tensors = parameters.map(\.tensor)
-        for t in tensors { t.requiresGrad = true }
         switch settings.optimizer {
         case .adamw:
             let adam = AdamW(parameters: tensors, weightDecay: Float(settings.weightDecay), beta1: Float(settings.beta1),
@@ -124,6 +125,9 @@ public final class Trainer {
         let micro = (0..<settings.accumulate).map { order.batch(position.microBatch + $0) }
         let stepWeight = micro.reduce(0) { $0 + objective.weight(of: $1) }
         model.gradientCheckpointing = settings.gradientCheckpointing
+        // Set here, not at construction, so a command that fails before its first step leaves
+        // frozen weights frozen; `TrainingRunner` clears it again after full fine-tuning.
+        for p in parameters where !p.tensor.requiresGrad { p.tensor.requiresGrad = true }
         var total = 0.0, tokens = 0
         for (k, indices) in micro.enumerated() {
             for layer in dropoutLayers { layer.step = UInt64(position.microBatch + k) }
@@ -131,11 +135,12 @@ public final class Trainer {
             let value = Double(loss.scalars[0])
             total += value
             tokens += count
-            guard value.isFinite else { return nonFinite(loss: value, norm: .nan) }
+            guard value.isFinite else { return nonFinite(loss: value, norm: .nan, restoring: true) }
             loss.backward()
         }
         let norm = settings.maxGradientNorm > 0 ? optimizer.clipGradients(maxNorm: settings.maxGradientNorm) : optimizer.gradientNorm
-        guard norm.isFinite else { return nonFinite(loss: total, norm: norm) }
+        // The loss was finite, so the current weights are still good: skip the update only.
+        guard norm.isFinite else { return nonFinite(loss: total, norm: norm, restoring: false) }
         let lr = settings.learningRate(step: position.step, total: totalSteps)
         snapshot()
         optimizer.update(lr: Float(lr))
@@ -161,12 +166,14 @@ public final class Trainer {
         }
     }
 
-    private func nonFinite(loss: Double, norm: Double) -> StepResult {
+    private func nonFinite(loss: Double, norm: Double, restoring: Bool) -> StepResult {
         optimizer.zeroGradients()
-        if !lastGood.isEmpty {
+        _ = objective.takeStepFigures()
+        let restored = restoring && !lastGood.isEmpty
+        if restored {
             for (p, values) in zip(parameters, lastGood) { p.tensor.assign(values) }
         }
-        return .nonFinite(step: position.step + 1, loss: loss, gradientNorm: norm)
+        return .nonFinite(step: position.step + 1, loss: loss, gradientNorm: norm, restoredPreviousStep: restored)
     }
 
     /// The mean loss per target token over `examples`, without gradients.

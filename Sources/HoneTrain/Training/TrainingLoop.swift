@@ -18,7 +18,7 @@ public enum TrainingStop: Equatable {
     /// `patience` evaluations without a lower validation loss; the best weights were put back.
     case earlyStopped(step: Int, bestStep: Int, bestLoss: Double)
     /// A NaN or infinite loss or gradient at `step`; the last good weights were put back.
-    case nonFinite(step: Int, loss: Double)
+    case nonFinite(step: Int, loss: Double, gradientNorm: Double, restoredPreviousStep: Bool)
 }
 
 /// Drives a `Trainer` to the end of its steps: evaluation every `evalEvery` steps with early
@@ -71,8 +71,8 @@ public final class TrainingLoop {
                 return .interrupted(step: trainer.position.step)
             }
             switch trainer.step() {
-            case .nonFinite(let step, let loss, _):
-                return .nonFinite(step: step, loss: loss)
+            case .nonFinite(let step, let loss, let norm, let restored):
+                return .nonFinite(step: step, loss: loss, gradientNorm: norm, restoredPreviousStep: restored)
             case .completed(let record):
                 records.append(record)
                 lossesSinceEvaluation.append(record.loss)

@@ -7,6 +7,9 @@ import HoneModels
 public struct TrainingMemory: Sendable {
     public var parts: [(name: String, bytes: Int)]
     public var total: Int { parts.reduce(0) { $0 + $1.bytes } }
+    /// What the run adds to a process that already holds the model: everything but the weights
+    /// (free memory already excludes them). This is what must fit.
+    public var additional: Int { parts.filter { $0.name != "weights" }.reduce(0) { $0 + $1.bytes } }
 
     /// - Parameters:
     ///   - trainable: the parameters the run updates.
