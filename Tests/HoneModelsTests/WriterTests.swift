@@ -437,6 +437,7 @@ private final class StubModel: LanguageModel {
         ("ln_f.bias", Tensor(shape: [2], values: [0.5, -0.5])),
     ]
     func forward(tokens: [Int], batch: Int, cache: KVCache?, lastPositionOnly: Bool) -> Tensor { Tensor.zeros([batch, tokens.count / batch, 4]) }
+    func hiddenStates(tokens: [Int], batch: Int) -> Tensor { Tensor.zeros([batch, tokens.count / batch, 2]) }
     func huggingFaceConfiguration() -> [String: Any] { ["model_type": "gpt2", "n_embd": 2, "bos_token_id": 0, "eos_token_id": 3] }
 }
 

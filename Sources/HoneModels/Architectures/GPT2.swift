@@ -234,7 +234,7 @@ public final class GPT2Model: LanguageModel {
         return run(tokens: tokens, batch: batch, time: t, start: 0, cache: nil, lastPositionOnly: lastPositionOnly)
     }
 
-    private func run(tokens: [Int], batch b: Int, time t: Int, start: Int, cache: KVCache?, lastPositionOnly: Bool) -> Tensor {
+    private func run(tokens: [Int], batch b: Int, time t: Int, start: Int, cache: KVCache?, lastPositionOnly: Bool, hiddenOnly: Bool = false) -> Tensor {
         let cfg = configuration
         let eps = cfg.layerNormEpsilon
         let positions = Tensor.embedding(weight("transformer.wpe.weight"), indices: Array(start..<(start + t)), shape: [1, t])
@@ -252,8 +252,14 @@ public final class GPT2Model: LanguageModel {
         cache?.advance(by: t)
         if lastPositionOnly && t > 1 { x = x.sliced(axis: 1, (t - 1)..<t).contiguous() }
         let final = x.layerNorm(weight: weight("transformer.ln_f.weight"), bias: weight("transformer.ln_f.bias"), eps: eps)
+        if hiddenOnly { return final }
         let head = cfg.tieWordEmbeddings ? weight("transformer.wte.weight") : weight("lm_head.weight")
         return final.matmul(head.transposed())
+    }
+
+    public func hiddenStates(tokens: [Int], batch: Int) -> Tensor {
+        let t = tokens.count / batch
+        return run(tokens: tokens, batch: batch, time: t, start: 0, cache: nil, lastPositionOnly: false, hiddenOnly: true)
     }
 
     /// One block: x + attention(layerNorm(x)), then + mlp(layerNorm(·)).

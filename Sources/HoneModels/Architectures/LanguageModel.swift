@@ -31,6 +31,9 @@ public protocol LanguageModel: AnyObject {
     /// prompt's prefill needs no more, and all positions of a long prompt over a large
     /// vocabulary would take gigabytes.
     func forward(tokens: [Int], batch: Int, cache: KVCache?, lastPositionOnly: Bool) -> Tensor
+    /// The final hidden states [B, T, hidden] (after the last norm, before the output head), for
+    /// heads other than the language-model head (a reward model's scalar head).
+    func hiddenStates(tokens: [Int], batch: Int) -> Tensor
     /// The `config.json` this model is saved with, as a JSON object.
     func huggingFaceConfiguration() -> [String: Any]
     /// The linear layers inside the blocks (not the output head), in checkpoint order: what

@@ -322,6 +322,18 @@ public final class LlamaModel: LanguageModel {
             return GradMode.withoutGradients { forward(tokens: tokens, batch: batch, cache: cache, lastPositionOnly: lastPositionOnly) }
         }
         let cfg = configuration
+        let h = trunk(tokens: tokens, batch: batch, cache: cache, lastPositionOnly: lastPositionOnly)
+        let head = cfg.tieWordEmbeddings ? weight("model.embed_tokens.weight") : weight("lm_head.weight")
+        return h.matmul(head.transposed())
+    }
+
+    public func hiddenStates(tokens: [Int], batch: Int) -> Tensor {
+        trunk(tokens: tokens, batch: batch, cache: nil, lastPositionOnly: false)
+    }
+
+    /// The decoder layers and the final norm: hidden states [B, T, hidden] before the output head.
+    private func trunk(tokens: [Int], batch: Int, cache: KVCache?, lastPositionOnly: Bool) -> Tensor {
+        let cfg = configuration
         precondition(batch > 0 && !tokens.isEmpty && tokens.count % batch == 0, "LlamaModel.forward: \(tokens.count) tokens do not make \(batch) rows")
         let t = tokens.count / batch
         let start = cache?.length ?? 0
@@ -340,9 +352,7 @@ public final class LlamaModel: LanguageModel {
         }
         cache?.advance(by: t)
         if lastPositionOnly && t > 1 { x = x.sliced(axis: 1, (t - 1)..<t).contiguous() }
-        let h = x.rmsNorm(weight: weight("model.norm.weight"), eps: cfg.rmsNormEps)
-        let head = cfg.tieWordEmbeddings ? weight("model.embed_tokens.weight") : weight("lm_head.weight")
-        return h.matmul(head.transposed())
+        return x.rmsNorm(weight: weight("model.norm.weight"), eps: cfg.rmsNormEps)
     }
 
     /// One decoder layer: x + attention(rmsNorm(x)), then + mlp(rmsNorm(·)).
