@@ -131,4 +131,28 @@ struct PreferenceCommandTests: SessionTesting {
         #expect((evals.last ?? 0) >= 0.5, "\(evals)")
         #expect(session.workspace.run(named: "g")?.status == .finished)
     }
+
+    @Test("reward train learns to rank the pairs, and score rates the chosen kind of answer higher")
+    func rewardTrainAndScore() throws {
+        Parallel.settingsLock.lock()
+        defer { Parallel.settingsLock.unlock() }
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (session, interpreter, output) = session()
+        let script = Self.setup(dir) + """
+
+            reward train prefs.train steps=10 batch=6 lr=1e-2 schedule=constant eval_every=5 as rm
+            let good = score "Zoe went to the zoo. Zoe felt" "happy and smiled."
+            let bad = score "Zoe went to the zoo. Zoe felt" "sad and cried."
+            """
+        let outcome = run(interpreter, script)
+        #expect(outcome.errors.isEmpty, "\(outcome.errors)\n\(output.text)")
+        guard case .float(let good)? = session.variable("good"), case .float(let bad)? = session.variable("bad") else {
+            Issue.record("score returned no rewards"); return
+        }
+        print("reward model: happy \(good), sad \(bad)")
+        #expect(good > bad + 0.5)
+        let evals = RunLog.events(at: dir + "/runs/rm/metrics.jsonl").filter { $0.kind == .eval }.compactMap { $0.figures?["rewards/accuracies"] }
+        #expect(evals.last == 1, "\(evals)")
+    }
 }

@@ -79,13 +79,26 @@ public enum ResumeCommand: Command {
             context.say("quantised \(handle.name)'s linear weights to \(q) again, as the run had them")
         }
         if let a = configuration.adapter { try adapter(a, on: handle, in: context) }
-        let (parameters, adapter) = try TrainingRunner.parameters(of: handle, method: configuration.settings.method, in: context)
+        // A reward head trained alone has no adapter parameters; the head is added below.
+        let (parameters, adapter) = configuration.rewardModel == true && configuration.adapter == nil && configuration.settings.method == .adapter
+            ? ([], nil) : try TrainingRunner.parameters(of: handle, method: configuration.settings.method, in: context)
         let padID = tokenizer.specialTokens.pad?.id ?? 0
         let settings = configuration.settings
         let trainer: Trainer
         var validation: [(ids: [Int], labels: [Int])] = []
         var validator: (() -> (loss: Double, figures: [String: Double]))?
-        if let grpo = configuration.grpo {
+        if configuration.rewardModel == true {
+            // The head is made again from the run's seed; the checkpoint puts back its weights.
+            let head = RewardHead(hidden: handle.model.hiddenSize, seed: settings.seed)
+            let (withHead, _) = try RewardTrainCommand.parameters(handle: handle, head: head, method: settings.method, context: context)
+            let pairs = try log.readPairs(TrainingData.trainPairsName)
+            let held = configuration.validation == nil ? [] : try log.readPairs(TrainingData.validationPairsName)
+            let built = try RewardTrainCommand.build(handle: handle, head: head, parameters: withHead, adapter: adapter, pairs: pairs,
+                                                     held: held, settings: settings, padID: padID, log: log)
+            handle.rewardHead = head
+            trainer = built.0
+            validator = built.1.validator
+        } else if let grpo = configuration.grpo {
             let prompts = try log.readExamples(TrainingData.trainExamplesName).map(\.ids)
             let held = configuration.validation == nil ? [] : try log.readExamples(TrainingData.validationExamplesName).map(\.ids)
             let built = try GRPOCommand.build(handle: handle, tokenizer: tokenizer, parameters: parameters, adapter: adapter, prompts: prompts,

@@ -56,6 +56,8 @@ public struct CommandRegistry: Sendable {
         ORPOCommand.self,
         SimPOCommand.self,
         GRPOCommand.self,
+        RewardTrainCommand.self,
+        ScoreCommand.self,
         UnloadCommand.self,
         ExitCommand.self,
         QuitCommand.self,

@@ -83,6 +83,8 @@ public final class ModelHandle: SessionObject, @unchecked Sendable {
     /// The untrained model's loss on data sets by name, kept where the base can no longer be
     /// computed (full fine-tuning changes the weights themselves), for `eval`'s comparisons.
     public var baseMetrics: [String: LossMetrics] = [:]
+    /// The scalar head `reward train` trained on this model, which `score` uses.
+    public var rewardHead: RewardHead?
 
     public init(name: String, loaded: LoadedModel, source: String) {
         self.name = name
