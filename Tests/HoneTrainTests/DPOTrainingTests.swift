@@ -25,8 +25,9 @@ struct DPOTrainingTests {
 
     @Test("DPO raises held-out preference accuracy and margin; the reference is the base model's log-probs")
     func dpoRaisesPreference() throws {
-        Parallel.settingsLock.lock()
-        defer { Parallel.settingsLock.unlock() }
+        // A fresh process's thread counts, held steady (see `Shared.withDefaultThreads`).
+        let threads = Shared.steadyDefaultThreads()
+        defer { threads.restore() }
         let model = try HuggingFaceDirectory.loadLlama(path: Shared.path("stories260K-hf"))
         let tokenizer = try TokenizerLoader.load(directory: Shared.path("stories260K-hf"))
         let train = Self.pairs(names: ["Tom", "Lily", "Ben", "Sue", "Max", "Anna"], places: ["park", "school", "shop"], tokenizer: tokenizer)

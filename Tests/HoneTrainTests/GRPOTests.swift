@@ -20,8 +20,9 @@ struct GRPOTests {
 
     @Test("GRPO raises the mean reward on held-out prompts; the KL to the reference is finite and reported")
     func grpoRaisesReward() throws {
-        Parallel.settingsLock.lock()
-        defer { Parallel.settingsLock.unlock() }
+        // A fresh process's thread counts, held steady (see `Shared.withDefaultThreads`).
+        let threads = Shared.steadyDefaultThreads()
+        defer { threads.restore() }
         let model = try HuggingFaceDirectory.loadLlama(path: Shared.path("stories260K-hf"))
         let tokenizer = try TokenizerLoader.load(directory: Shared.path("stories260K-hf"))
         func ids(_ text: String) -> [Int] { tokenizer.encode(text, bos: true) }

@@ -23,8 +23,9 @@ enum EvaluationFixture {
 struct LossEvaluationTests {
     @Test("the loss equals CausalLMLoss's summed cross-entropy ÷ target count on the same examples")
     func matchesTrainingLoss() throws {
-        Parallel.settingsLock.lock()
-        defer { Parallel.settingsLock.unlock() }
+        // A fresh process's thread counts, held steady (see `Shared.withDefaultThreads`).
+        let threads = Shared.steadyDefaultThreads()
+        defer { threads.restore() }
         let model = try EvaluationFixture.model()
         let examples = EvaluationFixture.examples()
         let batch = CausalLMBatch(examples: examples)
@@ -41,8 +42,9 @@ struct LossEvaluationTests {
 
     @Test("the order of the examples and the batch size change nothing beyond rounding")
     func orderIndependent() throws {
-        Parallel.settingsLock.lock()
-        defer { Parallel.settingsLock.unlock() }
+        // A fresh process's thread counts, held steady (see `Shared.withDefaultThreads`).
+        let threads = Shared.steadyDefaultThreads()
+        defer { threads.restore() }
         let model = try EvaluationFixture.model()
         let examples = EvaluationFixture.examples()
         let a = try LossEvaluation.evaluate(model: model, examples: examples, batchSize: 3)
@@ -107,8 +109,9 @@ struct LossEvaluationTests {
     @Test("on stories260K the loss matches CausalLMLoss on the recorded SFT examples",
           .enabled(if: Shared.has("stories260K-sft-trajectory/reference.json"), "the shared models are absent"))
     func stories() throws {
-        Parallel.settingsLock.lock()
-        defer { Parallel.settingsLock.unlock() }
+        // A fresh process's thread counts, held steady (see `Shared.withDefaultThreads`).
+        let threads = Shared.steadyDefaultThreads()
+        defer { threads.restore() }
         let model = try HuggingFaceDirectory.loadLlama(path: Shared.path("stories260K-hf"))
         let examples = Array(try TrajectoryTests.examples().prefix(8))
         let batch = CausalLMBatch(examples: examples)

@@ -26,9 +26,9 @@ struct PreferenceLossTests {
         let batch = PreferenceBatch(pairs: pairs.map {
             PreferencePair(prompt: $0["prompt_ids"] as! [Int], chosen: $0["chosen_ids"] as! [Int], rejected: $0["rejected_ids"] as! [Int])
         })
-        // Other tests change thread counts; the identity check needs the same split twice.
-        Parallel.settingsLock.lock()
-        defer { Parallel.settingsLock.unlock() }
+        // A fresh process's thread counts, held steady (see `Shared.withDefaultThreads`).
+        let threads = Shared.steadyDefaultThreads()
+        defer { threads.restore() }
         let model = try HuggingFaceDirectory.loadLlama(path: Shared.path("stories260K-hf"))
         let file = try PEFTAdapterFile.read(directory: Shared.path("stories260K-peft-lora"))
         let set = AdapterSet.on(model)
@@ -190,8 +190,9 @@ struct PreferenceLossTests {
         let batch = PreferenceBatch(pairs: (reference["pairs"] as! [[String: Any]]).map {
             PreferencePair(prompt: $0["prompt_ids"] as! [Int], chosen: $0["chosen_ids"] as! [Int], rejected: $0["rejected_ids"] as! [Int])
         })
-        Parallel.settingsLock.lock()
-        defer { Parallel.settingsLock.unlock() }
+        // A fresh process's thread counts, held steady (see `Shared.withDefaultThreads`).
+        let threads = Shared.steadyDefaultThreads()
+        defer { threads.restore() }
         let model = try HuggingFaceDirectory.loadLlama(path: Shared.path("stories260K-hf"))
         let set = AdapterSet.on(model)
         try set.add(LoRAAdapter.from(PEFTAdapterFile.read(directory: Shared.path("stories260K-peft-lora")), name: "default", on: model))

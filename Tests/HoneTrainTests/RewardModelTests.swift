@@ -22,8 +22,9 @@ struct RewardModelTests {
 
     @Test("Bradley–Terry training ranks held-out pairs: accuracy rises to 1 and the margin grows")
     func rewardModelRanksPairs() throws {
-        Parallel.settingsLock.lock()
-        defer { Parallel.settingsLock.unlock() }
+        // A fresh process's thread counts, held steady (see `Shared.withDefaultThreads`).
+        let threads = Shared.steadyDefaultThreads()
+        defer { threads.restore() }
         let model = try HuggingFaceDirectory.loadLlama(path: Shared.path("stories260K-hf"))
         let tokenizer = try TokenizerLoader.load(directory: Shared.path("stories260K-hf"))
         let train = DPOTrainingTests.pairs(names: ["Tom", "Lily", "Ben", "Sue", "Max", "Anna"], places: ["park", "school", "shop"], tokenizer: tokenizer)

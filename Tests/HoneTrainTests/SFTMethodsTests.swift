@@ -23,8 +23,9 @@ struct SFTMethodsTests {
 
     /// (validation loss before, after, the step losses).
     static func train(_ method: Method, steps: Int) throws -> (before: Double, after: Double, losses: [Double]) {
-        Parallel.settingsLock.lock()
-        defer { Parallel.settingsLock.unlock() }
+        // A fresh process's thread counts, held steady (see `Shared.withDefaultThreads`).
+        let threads = Shared.steadyDefaultThreads()
+        defer { threads.restore() }
         let model = try HuggingFaceDirectory.loadLlama(path: Shared.path("stories260K-hf"))
         let tokenizer = try TokenizerLoader.load(directory: Shared.path("stories260K-hf"))
         let train = try examples("train.jsonl", count: 64, tokenizer: tokenizer)

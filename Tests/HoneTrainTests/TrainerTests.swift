@@ -61,8 +61,9 @@ struct TrainerTests {
 
     @Test("the same seed gives the same losses; another seed another batch order")
     func determinism() throws {
-        Parallel.settingsLock.lock()  // products split work by the thread count, which other tests change
-        defer { Parallel.settingsLock.unlock() }
+        // A fresh process's thread counts, held steady (see `Shared.withDefaultThreads`).
+        let threads = Shared.steadyDefaultThreads()
+        defer { threads.restore() }
         func run(_ seed: UInt64) throws -> [Double] {
             let m = try TinySetup.model()
             return TinySetup.losses(try TinySetup.trainer(m, try TinySetup.lora(on: m, dropout: 0.1), settings { $0.seed = seed }), steps: 6)
@@ -84,8 +85,9 @@ struct TrainerTests {
 
     @Test("batch=4 and batch=1 accumulate=4 report the same loss and take the same step")
     func accumulationMatchesBigBatch() throws {
-        Parallel.settingsLock.lock()  // products split work by the thread count, which other tests change
-        defer { Parallel.settingsLock.unlock() }
+        // A fresh process's thread counts, held steady (see `Shared.withDefaultThreads`).
+        let threads = Shared.steadyDefaultThreads()
+        defer { threads.restore() }
         let m1 = try TinySetup.model(), m2 = try TinySetup.model()
         let whole = try TinySetup.trainer(m1, try TinySetup.lora(on: m1), settings())
         let split = try TinySetup.trainer(m2, try TinySetup.lora(on: m2), settings { $0.batchSize = 1; $0.accumulate = 4 })
@@ -135,8 +137,9 @@ struct TrainerTests {
 
     @Test("a run resumed from a checkpoint reproduces the uninterrupted run's losses exactly")
     func resumeReproducesLosses() throws {
-        Parallel.settingsLock.lock()  // products split work by the thread count, which other tests change
-        defer { Parallel.settingsLock.unlock() }
+        // A fresh process's thread counts, held steady (see `Shared.withDefaultThreads`).
+        let threads = Shared.steadyDefaultThreads()
+        defer { threads.restore() }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hone-resume-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let s = settings { $0.steps = 8; $0.saveEvery = 3; $0.schedule = .cosine; $0.warmupSteps = 2; $0.weightDecay = 0.01 }

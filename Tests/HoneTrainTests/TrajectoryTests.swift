@@ -17,6 +17,29 @@ enum Shared {
         if !found { print("skipping: \(path(relative)) is absent (the shared models are not checked out beside the package)") }
         return found
     }
+    /// The thread counts before `steadyDefaultThreads`, and the lock it holds until `restore`.
+    struct SteadyThreads {
+        let blas: Int
+        let kernels: Int
+        func restore() {
+            BLAS.configure(threads: blas)
+            Parallel.threads = kernels
+            Parallel.settingsLock.unlock()
+        }
+    }
+
+    /// Sets the thread counts a fresh process has (one per core) and holds them until `restore()`:
+    /// results depend on how work is split, and other tests leave the process with other counts
+    /// (the fuzz test's random `set threads=`, the docs notebook's `threads=1`).
+    static func steadyDefaultThreads() -> SteadyThreads {
+        Parallel.settingsLock.lock()
+        let saved = SteadyThreads(blas: BLAS.threads, kernels: Parallel.threads)
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        BLAS.configure(threads: cores)
+        Parallel.threads = cores
+        return saved
+    }
+
     static func json(_ relative: String) throws -> [String: Any] {
         try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path(relative)))) as! [String: Any]
     }
@@ -40,9 +63,9 @@ struct TrajectoryTests {
     /// normalised by `normalize(microTargets, allTargets)`.
     func loraRun(weightDecay: Float, schedule: LearningRateSchedule, micro: Int,
                  normalize: (Int, Int, Int) -> Float) throws -> [Double] {
-        // Other tests change thread counts; the numbers depend on how work is split.
-        Parallel.settingsLock.lock()
-        defer { Parallel.settingsLock.unlock() }
+        // A fresh process's thread counts, held steady (see `Shared.withDefaultThreads`).
+        let threads = Shared.steadyDefaultThreads()
+        defer { threads.restore() }
         let model = try HuggingFaceDirectory.loadLlama(path: Shared.path("stories260K-hf"))
         let file = try PEFTAdapterFile.read(directory: Shared.path("stories260K-sft-trajectory/initial_adapter"))
         let adapter = try LoRAAdapter.from(file, name: "default", on: model)
@@ -100,9 +123,9 @@ struct TrajectoryTests {
 
     /// The full fine-tuning run and its differences from PyTorch: (losses, weight sums).
     static func fullFineTuningDifferences() throws -> (Double, Double) {
-        // Other tests change thread counts; the numbers depend on how work is split.
-        Parallel.settingsLock.lock()
-        defer { Parallel.settingsLock.unlock() }
+        // A fresh process's thread counts, held steady (see `Shared.withDefaultThreads`).
+        let threads = Shared.steadyDefaultThreads()
+        defer { threads.restore() }
         let reference = try Shared.json("stories260K-full-trajectory/reference.json")
         let model = try HuggingFaceDirectory.loadLlama(path: Shared.path("stories260K-hf"))
         let parameters = model.parameters.map(\.tensor)
