@@ -72,9 +72,7 @@ public enum GRPOCommand: Command {
         try loop.log!.write(configuration, as: RunLog.configurationName)
         try loop.log!.writeExamples(asExamples, as: TrainingData.trainExamplesName)
         if !held.isEmpty { try loop.log!.writeExamples(heldExamples, as: TrainingData.validationExamplesName) }
-        let run = RunHandle(name: runName, path: runPath, configuration: configuration, modelName: handle.name, loop: loop, status: .running)
-        context.session.workspace.add(run)
-        if arguments.contains(A.name) { context.session.setVariable(runName, .object(run)) }
+        let run = TrainingRunner.register(configuration, path: runPath, handle: handle, loop: loop, asVariable: arguments.contains(A.name), in: context)
         context.say("GRPO with reward \(rule), \(grpo.group) answers per prompt: training \(adapter.map { "adapter \($0.name)" } ?? "every weight") of "
                     + "\(handle.name) on \(prompts.count) prompts of \(data.name): \(trainer.totalSteps) steps of \(settings.batchSize) prompts, "
                     + "lr \(Value.float(settings.learningRate).repr); run \(runName)")

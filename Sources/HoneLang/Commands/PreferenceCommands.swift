@@ -20,7 +20,6 @@ enum PreferenceTraining {
                                           A.warmup.spec, A.optimizer.spec, A.weightDecay.spec, A.clip.spec, A.seed.spec, A.model.spec, A.name.spec]
 
     static func run(_ arguments: BoundArguments, kind: String, in context: CommandContext) throws -> Value {
-        let workspace = context.session.workspace
         let handle = try ModelReference.resolve(arguments.optional(A.model), in: context, range: arguments.range(of: A.model))
         let tokenizer = try ModelReference.tokenizer(of: handle, in: context)
         var settings = try A.settings(arguments, in: context)
@@ -94,9 +93,7 @@ enum PreferenceTraining {
 
         let loop = TrainingLoop(trainer: trainer, log: log)
         if !held.isEmpty { loop.validator = { objective.evaluateHeldOut(model: handle.model, batchSize: settings.batchSize) } }
-        let run = RunHandle(name: runName, path: runPath, configuration: configuration, modelName: handle.name, loop: loop, status: .running)
-        workspace.add(run)
-        if arguments.contains(A.name) { context.session.setVariable(runName, .object(run)) }
+        let run = TrainingRunner.register(configuration, path: runPath, handle: handle, loop: loop, asVariable: arguments.contains(A.name), in: context)
         let what = adapter.map { "adapter \($0.name)" } ?? "every weight"
         context.say("\(preference.description): training \(what) of \(handle.name) on \(data.name) (\(tokenized.pairs.count) pairs"
                     + (validation.map { ", validating on \($0.name)" } ?? "") + "), template \(template.name): "

@@ -58,9 +58,7 @@ public enum RewardTrainCommand: Command {
         try loop.log!.write(configuration, as: RunLog.configurationName)
         try loop.log!.writePairs(pairs, as: TrainingData.trainPairsName)
         if !held.isEmpty { try loop.log!.writePairs(held, as: TrainingData.validationPairsName) }
-        let run = RunHandle(name: runName, path: runPath, configuration: configuration, modelName: handle.name, loop: loop, status: .running)
-        context.session.workspace.add(run)
-        if arguments.contains(A.name) { context.session.setVariable(runName, .object(run)) }
+        let run = TrainingRunner.register(configuration, path: runPath, handle: handle, loop: loop, asVariable: arguments.contains(A.name), in: context)
         handle.rewardHead = head
         context.say("reward model: a scalar head on \(handle.name)'s hidden states" + (adapter.map { ", training with adapter \($0.name)" } ?? ", training alone")
                     + ", on \(pairs.count) pairs of \(data.name): \(trainer.totalSteps) steps of \(settings.batchSize), lr \(Value.float(settings.learningRate).repr); run \(runName)")

@@ -118,9 +118,7 @@ public enum TrainCommand: Command {
         if !validationExamples.isEmpty { try log.writeExamples(validationExamples, as: TrainingData.validationExamplesName) }
 
         let loop = TrainingLoop(trainer: trainer, log: log, validation: validationExamples)
-        let run = RunHandle(name: runName, path: runPath, configuration: configuration, modelName: handle.name, loop: loop, status: .running)
-        workspace.add(run)
-        if arguments.contains(A.name) { context.session.setVariable(runName, .object(run)) }
+        let run = TrainingRunner.register(configuration, path: runPath, handle: handle, loop: loop, asVariable: arguments.contains(A.name), in: context)
         let what = adapter.map { "adapter \($0.name) (\(ModelHandle.count(configuration.trainableParameters)) trainable)" }
             ?? "every weight (\(ModelHandle.count(configuration.trainableParameters)))"
         context.say("training \(what) of \(handle.name) on \(data.name) (\(trainable.count) examples"

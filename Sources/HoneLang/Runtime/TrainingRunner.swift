@@ -171,6 +171,16 @@ enum TrainingRunner {
         return .object(run)
     }
 
+    /// Makes the session's handle for a run whose folder is written: added to the workspace, and
+    /// bound as a variable when the command named it (`as NAME`).
+    static func register(_ configuration: RunConfiguration, path: String, handle: ModelHandle, loop: TrainingLoop,
+                         asVariable: Bool, in context: CommandContext) -> RunHandle {
+        let run = RunHandle(name: configuration.name, path: path, configuration: configuration, modelName: handle.name, loop: loop, status: .running)
+        context.session.workspace.add(run)
+        if asVariable { context.session.setVariable(configuration.name, .object(run)) }
+        return run
+    }
+
     /// Writes the trained adapter in PEFT's format into the run's folder, warning on failure.
     static func saveAdapter(_ run: RunHandle, handle: ModelHandle, method: TrainingMethod, in context: CommandContext) {
         guard method == .adapter, let adapter = (handle.model.linearHook as? AdapterSet)?.active else { return }
