@@ -155,4 +155,46 @@ struct PreferenceCommandTests: SessionTesting {
         let evals = RunLog.events(at: dir + "/runs/rm/metrics.jsonl").filter { $0.kind == .eval }.compactMap { $0.figures?["rewards/accuracies"] }
         #expect(evals.last == 1, "\(evals)")
     }
+
+    @Test("ppo with a trained reward model raises the held-out reward model score; the KL is finite and shown")
+    func ppoWithRewardModel() throws {
+        Parallel.settingsLock.lock()
+        defer { Parallel.settingsLock.unlock() }
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let prompts = ["Tom", "Lily", "Ben", "Sue", "Max", "Anna"].map { #"{"text": "\#($0) went to the park. \#($0) felt"}"# }
+        let held = ["Zoe", "Sam", "Mia"].map { #"{"text": "\#($0) went to the zoo. \#($0) felt"}"# }
+        try prompts.joined(separator: "\n").write(toFile: dir + "/prompts.jsonl", atomically: true, encoding: .utf8)
+        try held.joined(separator: "\n").write(toFile: dir + "/held.jsonl", atomically: true, encoding: .utf8)
+        let (session, interpreter, output) = session()
+        let script = Self.setup(dir) + """
+
+            reward train prefs.train steps=10 batch=6 lr=1e-2 schedule=constant as rm_run
+            load model "\(Self.model)" as policy
+            lora r=8 alpha=16 targets=all-linear seed=5
+            load data "\(dir)/prompts.jsonl" as prompts
+            load data "\(dir)/held.jsonl" as held
+            ppo prompts reward=model:tiny samples=4 max_tokens=6 steps=12 batch=3 lr=1e-2 schedule=constant ppo_epochs=2 val=held eval_every=6 seed=1 as p
+            """
+        let outcome = run(interpreter, script)
+        #expect(outcome.errors.isEmpty, "\(outcome.errors)\n\(output.text)")
+        #expect(output.stableText.contains("PPO, 4 answers per prompt"), "\(output.stableText)")
+        #expect(output.stableText.contains("reward ") && output.stableText.contains("KL "), "\(output.stableText)")
+        let events = RunLog.events(at: dir + "/runs/p/metrics.jsonl")
+        let evals = events.filter { $0.kind == .eval }.compactMap { $0.figures?["reward"] }
+        let kls = events.filter { $0.kind == .train }.compactMap { $0.figures?["kl"] }
+        print("ppo with a reward model: held-out score at evaluations \(evals); KL \(kls)")
+        #expect(evals.count >= 2 && evals.last! > evals.first! + 0.5, "\(evals)")
+        #expect(!kls.isEmpty && kls.allSatisfy(\.isFinite))
+        #expect(session.workspace.run(named: "p")?.status == .finished)
+
+        // The judge cannot be the model being trained.
+        let (_, again, againOutput) = self.session()
+        let selfJudged = run(again, Self.setup(dir) + """
+
+            reward train prefs.train steps=2 batch=6 as rm2
+            ppo prefs reward=model:tiny steps=1
+            """)
+        #expect(selfJudged.errors.first?.message.contains("is the model being trained") == true, "\(selfJudged.errors)\n\(againOutput.text)")
+    }
 }

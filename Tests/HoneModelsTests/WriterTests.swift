@@ -438,6 +438,7 @@ private final class StubModel: LanguageModel {
     ]
     func forward(tokens: [Int], batch: Int, cache: KVCache?, lastPositionOnly: Bool) -> Tensor { Tensor.zeros([batch, tokens.count / batch, 4]) }
     func hiddenStates(tokens: [Int], batch: Int) -> Tensor { Tensor.zeros([batch, tokens.count / batch, 2]) }
+    func logits(hidden: Tensor) -> Tensor { Tensor.zeros(Array(hidden.shape.dropLast()) + [vocabularySize]) }
     func huggingFaceConfiguration() -> [String: Any] { ["model_type": "gpt2", "n_embd": 2, "bos_token_id": 0, "eos_token_id": 3] }
 }
 

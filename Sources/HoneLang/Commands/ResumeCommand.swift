@@ -98,11 +98,17 @@ public enum ResumeCommand: Command {
             handle.rewardHead = head
             trainer = built.0
             validator = built.1.validator
-        } else if let grpo = configuration.grpo {
+        } else if let rule = configuration.grpo?.reward ?? configuration.ppo?.reward {
             let prompts = try log.readExamples(TrainingData.trainExamplesName).map(\.ids)
             let held = configuration.validation == nil ? [] : try log.readExamples(TrainingData.validationExamplesName).map(\.ids)
-            let built = try GRPOCommand.build(handle: handle, tokenizer: tokenizer, parameters: parameters, adapter: adapter, prompts: prompts,
-                                              held: held, grpo: grpo, settings: settings, log: log)
+            let reward = try ReinforcementRun.rewardFunction(rule, policy: handle, in: context, range: context.call.range)
+            let built = if let grpo = configuration.grpo {
+                try GRPOCommand.build(handle: handle, tokenizer: tokenizer, reward: reward, parameters: parameters, adapter: adapter, prompts: prompts,
+                                      held: held, grpo: grpo, settings: settings, log: log)
+            } else {
+                try PPOCommand.build(handle: handle, tokenizer: tokenizer, reward: reward, parameters: parameters, adapter: adapter, prompts: prompts,
+                                     held: held, ppo: configuration.ppo!, settings: settings, log: log)
+            }
             trainer = built.0
             validator = built.1.validator
         } else if let preference = configuration.preference {

@@ -56,6 +56,7 @@ public struct CommandRegistry: Sendable {
         ORPOCommand.self,
         SimPOCommand.self,
         GRPOCommand.self,
+        PPOCommand.self,
         RewardTrainCommand.self,
         ScoreCommand.self,
         UnloadCommand.self,

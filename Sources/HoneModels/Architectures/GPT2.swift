@@ -252,9 +252,12 @@ public final class GPT2Model: LanguageModel {
         cache?.advance(by: t)
         if lastPositionOnly && t > 1 { x = x.sliced(axis: 1, (t - 1)..<t).contiguous() }
         let final = x.layerNorm(weight: weight("transformer.ln_f.weight"), bias: weight("transformer.ln_f.bias"), eps: eps)
-        if hiddenOnly { return final }
-        let head = cfg.tieWordEmbeddings ? weight("transformer.wte.weight") : weight("lm_head.weight")
-        return final.matmul(head.transposed())
+        return hiddenOnly ? final : logits(hidden: final)
+    }
+
+    public func logits(hidden: Tensor) -> Tensor {
+        let head = configuration.tieWordEmbeddings ? weight("transformer.wte.weight") : weight("lm_head.weight")
+        return hidden.matmul(head.transposed())
     }
 
     public func hiddenStates(tokens: [Int], batch: Int) -> Tensor {

@@ -34,6 +34,10 @@ public protocol LanguageModel: AnyObject {
     /// The final hidden states [B, T, hidden] (after the last norm, before the output head), for
     /// heads other than the language-model head (a reward model's scalar head).
     func hiddenStates(tokens: [Int], batch: Int) -> Tensor
+    /// The output head applied to hidden states [..., hidden] from `hiddenStates`: logits
+    /// [..., vocab]. PPO needs both from one forward (values from the hidden states, log-probs
+    /// from the logits).
+    func logits(hidden: Tensor) -> Tensor
     /// The `config.json` this model is saved with, as a JSON object.
     func huggingFaceConfiguration() -> [String: Any]
     /// The linear layers inside the blocks (not the output head), in checkpoint order: what

@@ -321,10 +321,12 @@ public final class LlamaModel: LanguageModel {
         if cache != nil && GradMode.isEnabled {
             return GradMode.withoutGradients { forward(tokens: tokens, batch: batch, cache: cache, lastPositionOnly: lastPositionOnly) }
         }
-        let cfg = configuration
-        let h = trunk(tokens: tokens, batch: batch, cache: cache, lastPositionOnly: lastPositionOnly)
-        let head = cfg.tieWordEmbeddings ? weight("model.embed_tokens.weight") : weight("lm_head.weight")
-        return h.matmul(head.transposed())
+        return logits(hidden: trunk(tokens: tokens, batch: batch, cache: cache, lastPositionOnly: lastPositionOnly))
+    }
+
+    public func logits(hidden: Tensor) -> Tensor {
+        let head = configuration.tieWordEmbeddings ? weight("model.embed_tokens.weight") : weight("lm_head.weight")
+        return hidden.matmul(head.transposed())
     }
 
     public func hiddenStates(tokens: [Int], batch: Int) -> Tensor {

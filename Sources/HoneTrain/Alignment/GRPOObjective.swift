@@ -11,7 +11,7 @@ import HoneTensor
 /// penalised.
 public final class GRPOObjective: TrainingObjective {
     public let prompts: [[Int]]
-    public let rule: RewardRule
+    public let reward: RewardFunction
     public let group: Int
     public let maxNewTokens: Int
     public let temperature: Float
@@ -21,10 +21,16 @@ public final class GRPOObjective: TrainingObjective {
     private var figureSums: [String: Double] = [:]
     private var figureCount = 0
 
-    public init(prompts: [[Int]], rule: RewardRule, tokenizer: any Tokenizer, group: Int = 8, maxNewTokens: Int = 32,
+    public convenience init(prompts: [[Int]], rule: RewardRule, tokenizer: any Tokenizer, group: Int = 8, maxNewTokens: Int = 32,
+                            temperature: Float = 1, seed: UInt64 = 0, padID: Int = 0) {
+        self.init(prompts: prompts, reward: .rule(rule), tokenizer: tokenizer, group: group, maxNewTokens: maxNewTokens,
+                  temperature: temperature, seed: seed, padID: padID)
+    }
+
+    public init(prompts: [[Int]], reward: RewardFunction, tokenizer: any Tokenizer, group: Int = 8, maxNewTokens: Int = 32,
                 temperature: Float = 1, seed: UInt64 = 0, padID: Int = 0) {
         self.prompts = prompts
-        self.rule = rule
+        self.reward = reward
         self.tokenizer = tokenizer
         self.group = group
         self.maxNewTokens = maxNewTokens
@@ -38,16 +44,9 @@ public final class GRPOObjective: TrainingObjective {
 
     /// `group` sampled answers (token ids, at least one each) and their rewards for `prompt`.
     func sample(model: any LanguageModel, prompt: [Int], seedBase: UInt64) -> [(ids: [Int], reward: Double)] {
-        (0..<group).map { g in
-            var sampling = SamplingSettings(temperature: temperature)
-            sampling.seed = SplitMix.mix(seedBase &+ UInt64(g))
-            let result = Generator.run(model: model, tokenizer: tokenizer, prompt: prompt,
-                                       settings: GenerationSettings(maxNewTokens: maxNewTokens, sampling: sampling))
-            var ids = result.newTokens
-            if result.stopReason == .endOfSequence, let eos = tokenizer.eos { ids.append(eos) }
-            if ids.isEmpty { ids = [tokenizer.eos ?? padID] }
-            return (ids, rule.reward(text: result.text, tokens: result.newTokens.count))
-        }
+        let answers = AnswerSampler(tokenizer: tokenizer, maxNewTokens: maxNewTokens, temperature: temperature, padID: padID)
+            .sample(model: model, prompt: prompt, count: group, seedBase: seedBase)
+        return zip(answers, reward(answers)).map { ($0.answer, $1) }
     }
 
     public func loss(model: any LanguageModel, indices: [Int], stepWeight: Int, microBatch: Int) -> (loss: Tensor, tokens: Int) {

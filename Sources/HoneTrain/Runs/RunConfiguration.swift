@@ -59,6 +59,8 @@ public struct RunConfiguration: Codable, Sendable {
     public var preference: PreferenceLossSettings?
     /// The sampling and reward settings of a `grpo` run; nil otherwise.
     public var grpo: GRPOSettings?
+    /// PPO's settings for a `ppo` run.
+    public var ppo: PPOSettings?
     /// True for a `reward train` run (a scalar head, `score.weight`, trains with the adapter).
     public var rewardModel: Bool?
     public var totalSteps: Int

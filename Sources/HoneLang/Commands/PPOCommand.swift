@@ -1,0 +1,87 @@
+import Foundation
+import HoneModels
+import HonePEFT
+import HoneTrain
+
+/// `ppo [PROMPTS] reward=… …`: RLHF with PPO: a value head, GAE and a KL penalty.
+public enum PPOCommand: Command {
+    typealias A = TrainingArguments
+    typealias R = ReinforcementRun
+    static let samples = Arg<Int>.option("samples", .int(1...64), default: .int(4), help: "answers sampled per prompt for each rollout")
+    static let kl = Arg<Double>.option("kl", .float(0...100), default: .float(0.05), help: "β of the per-token KL penalty against the reference (TRL's kl_coef 0.05)")
+    static let clipRange = Arg<Double>.option("clip_range", .float(0.001...10), default: .float(0.2), help: "ε of the clipped ratio π/π_old (TRL's cliprange)")
+    static let valueCoefficient = Arg<Double>.option("vf_coef", .float(0...100), default: .float(0.1), help: "the value loss's weight (TRL's vf_coef)")
+    static let ppoEpochs = Arg<Int>.option("ppo_epochs", .int(1...64), default: .int(4), help: "optimizer steps on each rollout before sampling again (TRL's num_ppo_epochs)")
+    static let gamma = Arg<Double>.option("gamma", .float(0...1), default: .float(1), help: "the discount γ")
+    static let lambda = Arg<Double>.option("lambda", .float(0...1), default: .float(0.95), help: "GAE's λ")
+
+    public static let spec = CommandSpec(
+        ["ppo"], summary: "RLHF with PPO: a value head, generalised advantage estimation and a KL penalty",
+        discussion: """
+            Each rollout samples `samples` answers per prompt and scores them with the reward (a \\
+            rule, or a reward model with reward=model:NAME). Every answer token is charged \\
+            kl × (log π − log π_ref), the drift from the reference policy (the base: the adapter \\
+            disabled, or for method=full the weights training started from), and the last token \\
+            also earns the score. A value head on the policy's hidden states predicts each \\
+            token's return; generalised advantage estimation (γ, λ) turns rewards and values into \\
+            advantages. Each rollout is then optimised for ppo_epochs steps with the clipped \\
+            surrogate loss, plus vf_coef × the clipped value loss, as TRL's PPOTrainer. The \\
+            progress line shows the mean reward, the KL to the reference and the answer length; \\
+            a reward that rises while the KL runs away is reward hacking. val= names held-out \\
+            prompts whose mean reward is the evaluation. Arguments and runs are `train`'s; the \\
+            default lr is 1e-5 (1e-6 for method=full).
+            """,
+        category: .training,
+        arguments: R.trainingArguments + [R.reward.spec, samples.spec, kl.spec, clipRange.spec, valueCoefficient.spec, ppoEpochs.spec,
+                                          gamma.spec, lambda.spec, R.maxTokens.spec, R.temperature.spec, A.name.spec],
+        examples: [.init("ppo prompts.train reward=contains:happy steps=40", "reward answers that say happy, with a KL leash"),
+                   .init("ppo prompts.train reward=model:rm kl=0.1", "rewards from a model trained with `reward train … as rm`")],
+        isHeavy: true)
+
+    public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
+        let run = try ReinforcementRun(arguments, in: context)
+        var ppo = PPOSettings(reward: run.rule)
+        ppo.samples = arguments[samples]
+        ppo.maxNewTokens = arguments[R.maxTokens]
+        ppo.temperature = arguments[R.temperature]
+        ppo.klCoefficient = arguments[kl]
+        ppo.clipRange = arguments[clipRange]
+        ppo.valueCoefficient = arguments[valueCoefficient]
+        ppo.epochs = arguments[ppoEpochs]
+        ppo.gamma = arguments[gamma]
+        ppo.lambda = arguments[lambda]
+        let (trainer, loop) = try build(handle: run.handle, tokenizer: run.tokenizer, reward: run.rewardFunction, parameters: run.parameters,
+                                        adapter: run.adapter, prompts: run.prompts, held: run.held, ppo: ppo, settings: run.settings,
+                                        log: try RunLog(path: run.runPath))
+        return try run.start(trainer: trainer, loop: loop, arguments: arguments,
+                             describing: "PPO, \(ppo.samples) answers per prompt, KL β \(Value.float(ppo.klCoefficient).repr),",
+                             configure: { $0.ppo = ppo }, in: context)
+    }
+
+    /// The trainer and loop of a PPO run (also for `resume`): the policy's parameters and the
+    /// value head (`v_head.weight`), which checkpoints keep with them.
+    static func build(handle: ModelHandle, tokenizer: any Tokenizer, reward: RewardFunction, parameters: [TrainableParameter], adapter: LoRAAdapter?,
+                      prompts: [[Int]], held: [[Int]], ppo: PPOSettings, settings: TrainingSettings, log: RunLog) throws -> (Trainer, TrainingLoop) {
+        let padID = tokenizer.specialTokens.pad?.id ?? 0
+        let reference: PPOObjective.Reference
+        if settings.method == .adapter, let set = handle.model.linearHook as? AdapterSet {
+            reference = .adapterDisabled(set)
+        } else {
+            reference = .initialWeights(parameters.map(\.tensor))
+        }
+        let objective = PPOObjective(prompts: prompts, reward: reward, settings: ppo, tokenizer: tokenizer, hiddenSize: handle.model.hiddenSize,
+                                     reference: reference, batchSize: settings.batchSize, accumulate: settings.accumulate,
+                                     seed: settings.seed, padID: padID)
+        let trainer = try Trainer(model: handle.model, parameters: parameters + [TrainableParameter(name: "v_head.weight", tensor: objective.valueHead)],
+                                  objective: objective, settings: settings, dropoutLayers: adapter?.layers ?? [], padID: padID)
+        let loop = TrainingLoop(trainer: trainer, log: log)
+        if !held.isEmpty {
+            let model = handle.model
+            loop.validator = {
+                let reward = objective.meanReward(on: held, model: model)
+                return (-reward, ["reward": reward])
+            }
+        }
+        return (trainer, loop)
+    }
+}
