@@ -174,17 +174,17 @@ struct PreferenceCommandTests: SessionTesting {
             lora r=8 alpha=16 targets=all-linear seed=5
             load data "\(dir)/prompts.jsonl" as prompts
             load data "\(dir)/held.jsonl" as held
-            ppo prompts reward=model:tiny samples=4 max_tokens=6 steps=12 batch=3 lr=1e-2 schedule=constant ppo_epochs=2 val=held eval_every=6 seed=1 as p
+            ppo prompts reward=model:tiny answers=4 max_tokens=6 steps=12 batch=3 lr=1e-2 schedule=constant ppo_epochs=2 val=held eval_every=6 seed=1 as p
             """
         let outcome = run(interpreter, script)
         #expect(outcome.errors.isEmpty, "\(outcome.errors)\n\(output.text)")
-        #expect(output.stableText.contains("PPO, 4 answers per prompt"), "\(output.stableText)")
+        #expect(output.stableText.contains("PPO with reward model:tiny, 4 answers per prompt"), "\(output.stableText)")
         #expect(output.stableText.contains("reward ") && output.stableText.contains("KL "), "\(output.stableText)")
         let events = RunLog.events(at: dir + "/runs/p/metrics.jsonl")
         let evals = events.filter { $0.kind == .eval }.compactMap { $0.figures?["reward"] }
         let kls = events.filter { $0.kind == .train }.compactMap { $0.figures?["kl"] }
         print("ppo with a reward model: held-out score at evaluations \(evals); KL \(kls)")
-        #expect(evals.count >= 2 && evals.last! > evals.first! + 0.5, "\(evals)")
+        #expect(evals.count >= 2 && evals.last! > evals.first! + 0.2, "\(evals)")
         #expect(!kls.isEmpty && kls.allSatisfy(\.isFinite))
         #expect(session.workspace.run(named: "p")?.status == .finished)
 

@@ -34,7 +34,7 @@ public enum GRPOCommand: Command {
         let (trainer, loop) = try build(handle: run.handle, tokenizer: run.tokenizer, reward: run.rewardFunction, parameters: run.parameters,
                                         adapter: run.adapter, prompts: run.prompts, held: run.held, grpo: grpo, settings: run.settings,
                                         log: try RunLog(path: run.runPath))
-        return try run.start(trainer: trainer, loop: loop, arguments: arguments, describing: "GRPO, \(grpo.group) answers per prompt,",
+        return try run.start(trainer: trainer, loop: loop, arguments: arguments, describing: "GRPO with reward \(run.rule), \(grpo.group) answers per prompt",
                              configure: { $0.grpo = grpo }, in: context)
     }
 

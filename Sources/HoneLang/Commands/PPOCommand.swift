@@ -7,7 +7,7 @@ import HoneTrain
 public enum PPOCommand: Command {
     typealias A = TrainingArguments
     typealias R = ReinforcementRun
-    static let samples = Arg<Int>.option("samples", .int(1...64), default: .int(4), help: "answers sampled per prompt for each rollout")
+    static let answers = Arg<Int>.option("answers", .int(1...64), default: .int(4), help: "answers sampled per prompt for each rollout")
     static let kl = Arg<Double>.option("kl", .float(0...100), default: .float(0.05), help: "β of the per-token KL penalty against the reference (TRL's kl_coef 0.05)")
     static let clipRange = Arg<Double>.option("clip_range", .float(0.001...10), default: .float(0.2), help: "ε of the clipped ratio π/π_old (TRL's cliprange)")
     static let valueCoefficient = Arg<Double>.option("vf_coef", .float(0...100), default: .float(0.1), help: "the value loss's weight (TRL's vf_coef)")
@@ -18,7 +18,7 @@ public enum PPOCommand: Command {
     public static let spec = CommandSpec(
         ["ppo"], summary: "RLHF with PPO: a value head, generalised advantage estimation and a KL penalty",
         discussion: """
-            Each rollout samples `samples` answers per prompt and scores them with the reward (a \\
+            Each rollout samples `answers` answers per prompt and scores them with the reward (a \\
             rule, or a reward model with reward=model:NAME). Every answer token is charged \\
             kl × (log π − log π_ref), the drift from the reference policy (the base: the adapter \\
             disabled, or for method=full the weights training started from), and the last token \\
@@ -32,7 +32,7 @@ public enum PPOCommand: Command {
             default lr is 1e-5 (1e-6 for method=full).
             """,
         category: .training,
-        arguments: R.trainingArguments + [R.reward.spec, samples.spec, kl.spec, clipRange.spec, valueCoefficient.spec, ppoEpochs.spec,
+        arguments: R.trainingArguments + [R.reward.spec, answers.spec, kl.spec, clipRange.spec, valueCoefficient.spec, ppoEpochs.spec,
                                           gamma.spec, lambda.spec, R.maxTokens.spec, R.temperature.spec, A.name.spec],
         examples: [.init("ppo prompts.train reward=contains:happy steps=40", "reward answers that say happy, with a KL leash"),
                    .init("ppo prompts.train reward=model:rm kl=0.1", "rewards from a model trained with `reward train … as rm`")],
@@ -41,7 +41,7 @@ public enum PPOCommand: Command {
     public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
         let run = try ReinforcementRun(arguments, in: context)
         var ppo = PPOSettings(reward: run.rule)
-        ppo.samples = arguments[samples]
+        ppo.samples = arguments[answers]
         ppo.maxNewTokens = arguments[R.maxTokens]
         ppo.temperature = arguments[R.temperature]
         ppo.klCoefficient = arguments[kl]
@@ -54,7 +54,7 @@ public enum PPOCommand: Command {
                                         adapter: run.adapter, prompts: run.prompts, held: run.held, ppo: ppo, settings: run.settings,
                                         log: try RunLog(path: run.runPath))
         return try run.start(trainer: trainer, loop: loop, arguments: arguments,
-                             describing: "PPO, \(ppo.samples) answers per prompt, KL β \(Value.float(ppo.klCoefficient).repr),",
+                             describing: "PPO with reward \(run.rule), \(ppo.samples) answers per prompt, KL β \(Value.float(ppo.klCoefficient).repr)",
                              configure: { $0.ppo = ppo }, in: context)
     }
 

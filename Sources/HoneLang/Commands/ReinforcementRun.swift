@@ -102,7 +102,7 @@ struct ReinforcementRun {
         try loop.log!.writeExamples(asExamples, as: TrainingData.trainExamplesName)
         if !held.isEmpty { try loop.log!.writeExamples(heldExamples, as: TrainingData.validationExamplesName) }
         let run = TrainingRunner.register(configuration, path: runPath, handle: handle, loop: loop, asVariable: arguments.contains(A.name), in: context)
-        context.say("\(what) with reward \(rule): training \(adapter.map { "adapter \($0.name)" } ?? "every weight") of "
+        context.say("\(what): training \(adapter.map { "adapter \($0.name)" } ?? "every weight") of "
                     + "\(handle.name) on \(prompts.count) prompts of \(data.name): \(trainer.totalSteps) steps of \(settings.batchSize) prompts, "
                     + "lr \(Value.float(settings.learningRate).repr); run \(runName)")
         return try TrainingRunner.run(run, loop: loop, handle: handle, tokenizer: tokenizer, template: handle.template ?? .plain, in: context)
