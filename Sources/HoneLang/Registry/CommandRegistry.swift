@@ -24,6 +24,8 @@ public struct CommandRegistry: Sendable {
         GenerateCommand.self,
         TokenizeCommand.self,
         SaveModelCommand.self,
+        NewModelCommand.self,
+        TokenizerTrainCommand.self,
         LoraCommand.self,
         DoraCommand.self,
         AdaptersCommand.self,

@@ -138,6 +138,11 @@ extension ByteLevelBPETokenizer {
     /// tokenizer.json in GPT-2's form (ByteLevel pre-tokenizer, post-processor and decoder),
     /// tokenizer_config.json and special_tokens_map.json.
     public func huggingFaceFiles() throws -> [(name: String, bytes: [UInt8])] {
+        try huggingFaceFiles(extraConfig: [])
+    }
+
+    /// The same files, with `extraConfig` members added to tokenizer_config.json (`model_max_length`).
+    func huggingFaceFiles(extraConfig: [(String, JSONValue)]) throws -> [(name: String, bytes: [UInt8])] {
         let byteLevel = JSONValue.object([("type", .string("ByteLevel")), ("add_prefix_space", .bool(addPrefixSpace)),
                                           ("trim_offsets", .bool(true)), ("use_regex", .bool(true))])
         let completeAlphabet = byteIDs.allSatisfy { $0 >= 0 }
@@ -158,6 +163,6 @@ extension ByteLevelBPETokenizer {
         ])
         return [("tokenizer.json", json.bytes)]
             + HuggingFaceTokenizerConfig.files(special: specialTokens, tokenizerClass: "GPT2Tokenizer", normalized: true,
-                                               extra: [("add_prefix_space", .bool(addPrefixSpace)), ("clean_up_tokenization_spaces", .bool(false))])
+                                               extra: [("add_prefix_space", .bool(addPrefixSpace)), ("clean_up_tokenization_spaces", .bool(false))] + extraConfig)
     }
 }
