@@ -45,6 +45,7 @@ public struct CommandRegistry: Sendable {
         ShowDataCommand.self,
         CleanCommand.self,
         TemplateCommand.self,
+        WorldCommand.self,
         TrainCommand.self,
         ResumeCommand.self,
         RunsCommand.self,
