@@ -32,6 +32,21 @@ extension StoryWorld {
         "\"Can we go to the {placeName}?\" {name} asked {helper}. \"Yes, if you take {pet} with you,\" came the answer.",
         "{name} and {friend} were bored at home, so they went to the {placeName} with {pet}.",
         "Every {time}, {name} liked to visit the {placeName}. Today {friend} came too.",
+        "{name} looked out of the window. It was {weather} outside. \"Today we will go to the {placeName},\" {he} said.",
+        "After breakfast, {name} ran all the way from {street} to the {placeName}.",
+        "It was {weather}, and {name} did not want to stay inside. {He} went to the {placeName}.",
+        "{name} had been waiting all week to go to the {placeName}, and at last the day had come.",
+        "{Helper} had promised to take {name} to the {placeName}, and this {time} they went.",
+    ]
+    /// Said after an opening that does not name the pet or the friend, so neither turns up
+    /// in the story unannounced.
+    static let petIntroductions = [
+        "{His} {kind}, {pet}, came too.", "{pet}, {his} little {kind}, {move} along behind {him}.",
+        "{name} took {his} {kind} {pet} along.", "{pet} the {kind} came with {him}, as always.",
+    ]
+    static let friendIntroductions = [
+        "{friend} came along too.", "On the way, {name} met {his} best friend, {friend}.",
+        "{His} best friend {friend} was already there.", "{friend}, {his} best friend, was waiting for {him}.",
     ]
     static let petOpenings = [
         "There was once a little {kind} called {pet}. {pet} lived with {name} in {house} on {street}. One {time}, they went to the {placeName} together.",
@@ -42,7 +57,9 @@ extension StoryWorld {
     static let middles = [
         "{name} {activity}.", "First, they {activity}.", "They {activity} for a while.", "{name} and {pet} {activity}.",
         "{pet} {happy}.", "{pet} {sound} happily.", "{friend} and {name} {activity}, laughing all the time.",
-        "{name} felt very happy {at}.",
+        "{name} felt very happy {at}.", "{name} laughed and {activity}.", "{pet} {move} around and {sound}.",
+        "For a long time, they {activity}.", "{friend} and {name} {activity} together.",
+        "\"I love it here,\" said {name}.", "Everything was going well.",
     ]
     static let happyEndings = [
         "When they got home, {name} told {helper} all about the day.", "It was the best day ever.",
@@ -75,11 +92,16 @@ extension StoryWorld {
     /// ending, happy or sad as the plan says.
     func write(_ plan: StoryPlan, _ rng: inout RandomGenerator) -> StoryText {
         let c = plan.cast, p = plan.problem
-        var begin: [String] = [c.fill(rng.pick(plan.petFirst ? Self.petOpenings : Self.openings))]
+        let opening = rng.pick(plan.petFirst ? Self.petOpenings : Self.openings)
+        var begin: [String] = [c.fill(opening)]
+        if !opening.contains("{pet}") { begin.append(c.fill(rng.pick(Self.petIntroductions))) }
+        if !opening.contains("{friend}") { begin.append(c.fill(rng.pick(Self.friendIntroductions))) }
         let details = rng.shuffled(c.place.details)
         begin.append(details[0])
         if rng.chance(0.4) { begin.append(details[1]) }
-        if rng.chance(0.7) { begin.append(c.fill(rng.pick(Self.middles))) }
+        let middles = rng.shuffled(Self.middles)
+        if rng.chance(0.8) { begin.append(c.fill(middles[0])) }
+        if rng.chance(0.4) { begin.append(c.fill(middles[1])) }
         begin.append(c.fill(rng.pick(p.start)))
         begin.append(c.fill(rng.pick(p.tryAlone)))
         var end: [String] = []

@@ -84,6 +84,4 @@ public struct StoryWorld: Sendable {
     public func character(named name: String) -> StoryCharacter? {
         seen.first { $0.name == name } ?? unseen.first { $0.name == name }
     }
-
-    var pets: [String: PetKind] { Dictionary(uniqueKeysWithValues: PetKind.all.map { ($0.name, $0) }) }
 }
