@@ -68,11 +68,18 @@ extension StoryWorld {
         "\"Let's come back tomorrow,\" said {name}, and {friend} nodded.", "{pet} {happy}, and everyone laughed.",
         "They walked home together, tired and happy.", "After that, they had {food} for tea.",
         "{name} hugged {pet}. \"What a day!\" {he} said.", "From that day on, {name} always remembered to be brave.",
+        "{name} and {friend} promised to come back soon.", "On the way home, {pet} {happy}.",
+        "At home, {helper} made {food}, and {name} ate it all up.", "{name} went to bed early, dreaming of the {placeName}.",
+        "\"Thank you, {friend},\" said {name}. \"You are the best friend ever.\"", "{name} could not stop smiling all evening.",
+        "It had been a long day, but a very good one.", "{pet} curled up next to {name}, and they both fell asleep.",
+        "The sun was going down as they walked back to {street}.", "{name} drew a picture of the day and put it on the wall.",
     ]
     static let sadEndings = [
         "{name} walked home slowly. It was not a good day.", "That night, {name} cried a little before {he} went to sleep.",
         "{He} did not want to go to the {placeName} again.", "Nobody smiled on the way home.",
         "{name} sat by the window and looked at the grey sky.", "It was a sad day for {name}.",
+        "Even {pet} was quiet that evening.", "{name} did not feel like eating {food} that night.",
+        "{friend} waved goodbye, but {name} did not wave back.", "The {placeName} did not seem like a fun place any more.",
     ]
 
     /// A random plan about `hero`, with the parts a caller fixes left as given.
@@ -152,10 +159,16 @@ extension StoryWorld {
         ["\"What do you like to do?\" asked {friend}.", "\"I love {hobby},\" said {name}.", "\"I love {fhobby},\" said {friend}."],
         ["\"How is your {fkind}?\" asked {name}.", "\"{fpet} is very well,\" said {friend}. \"Thank you for asking.\""],
         ["\"Can I come to your house?\" asked {friend}.", "\"Yes! I live on {street},\" said {name}. \"It is {house}.\""],
+        ["\"Are you hungry?\" asked {name}.", "\"Yes, I would love some {ffood},\" said {friend}.", "\"I like {food} better,\" said {name}, and they laughed."],
+        ["\"Is {pet} a good {kind}?\" asked {friend}.", "\"The best!\" said {name}. \"{pet} {sound} when I come home.\""],
+        ["\"What shall we do today?\" asked {friend}.", "\"Let's play with my {toy},\" said {name}."],
+        ["\"Do you like living in {town}?\" asked {friend}.", "\"Yes, I do,\" said {name}. \"Our street is very nice.\""],
     ]
     static let dialogueEnds = [
         "Then they played together until it was time to go home.", "\"See you tomorrow!\" said {name}, and {friend} waved.",
         "They laughed and walked home together.", "It was a happy day for both of them.",
+        "Then {friend} had to go home, so {fhe} said goodbye.", "\"You are my best friend,\" said {name}, and {friend} smiled.",
+        "They sat {at} and talked until the sun went down.",
     ]
 
     /// A short conversation between `hero` and their best friend, true to both of their facts.
