@@ -47,6 +47,7 @@ public struct CommandRegistry: Sendable {
         ShowDataCommand.self,
         CleanCommand.self,
         TemplateCommand.self,
+        WorldCommand.self,
         TrainCommand.self,
         ResumeCommand.self,
         RunsCommand.self,
