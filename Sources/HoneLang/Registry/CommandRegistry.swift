@@ -44,6 +44,8 @@ public struct CommandRegistry: Sendable {
         StatsCommand.self,
         ShowDataCommand.self,
         CleanCommand.self,
+        RagIndexCommand.self,
+        RagSearchCommand.self,
         TemplateCommand.self,
         TrainCommand.self,
         ResumeCommand.self,
