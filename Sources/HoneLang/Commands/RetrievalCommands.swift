@@ -64,7 +64,13 @@ public enum RagIndexCommand: Command {
         let start = ContinuousClock.now
         let passages: [Passage]
         do {
-            passages = try PassageReader.passages(at: context.resolve(path: written))
+            let resolved = context.resolve(path: written)
+            // Sources read as the user wrote the path (`notes/a.md:3`), not as resolved.
+            passages = try PassageReader.passages(at: resolved).map { passage in
+                var named = passage
+                if passage.source.file.hasPrefix(resolved) { named.source.file = written + passage.source.file.dropFirst(resolved.count) }
+                return named
+            }
         } catch {
             let hints = error.kind == .empty ? ["index a text file, a folder of .txt or .md files, or a .jsonl file with some text"] : []
             throw HoneError(.value, "cannot index `\(written)`", at: arguments.range(of: path) ?? context.call.range, hints: hints, cause: error.description)
