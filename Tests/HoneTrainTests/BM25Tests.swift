@@ -106,7 +106,7 @@ struct BM25Tests {
         #expect(passages.map(\.source.description) == ["\(dir)/a.txt:1", "\(dir)/b.md:1", "\(dir)/b.md:3", "\(dir)/sub/c.txt:1"])
     }
 
-    @Test("a JSONL file gives each record's text field, else its fields joined, at its line")
+    @Test("a JSONL file or JSON array gives each record's text field, else its fields joined, at its line")
     func jsonLines() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -115,6 +115,12 @@ struct BM25Tests {
         let passages = try PassageReader.passages(at: file)
         #expect(passages.map(\.text) == ["Water boils at 100 C.", "Capital of Peru?\nLima\n3"])
         #expect(passages.map(\.source.line) == [1, 3])
+
+        let array = dir + "/facts.json"
+        try "[\n  {\"instruction\": \"Boiling point?\", \"output\": \"100 C\"},\n\n  {\"text\": \"Ice melts at 0 C.\"}\n]\n".write(toFile: array, atomically: true, encoding: .utf8)
+        let fromArray = try PassageReader.passages(at: array)
+        #expect(fromArray.map(\.text) == ["Boiling point?\n100 C", "Ice melts at 0 C."])
+        #expect(fromArray.map(\.source.line) == [2, 4])
 
         try "{\"text\": \"ok\"}\n[1, 2]\n".write(toFile: file, atomically: true, encoding: .utf8)
         #expect(throws: RetrievalError(.badRecord, path: file, line: 2, "expected a JSON object, found an array")) {

@@ -36,7 +36,7 @@ enum IndexReference {
 /// `rag index DOCS [as NAME]`.
 public enum RagIndexCommand: Command {
     static let path = Arg<String>.positional("docs", .path(extensions: []),
-        help: "a text file (paragraphs; one line each if it has no blank line), a folder of .txt/.md files, or a .jsonl file")
+        help: "a text file (paragraphs; one line each if it has no blank line), a folder of .txt/.md files, or a .jsonl or .json file of records")
     static let name = Arg<String>.clause("as", .word, help: "the index's name (default: docs)")
 
     public static let spec = CommandSpec(
@@ -44,7 +44,8 @@ public enum RagIndexCommand: Command {
         discussion: """
             Splits the documents into passages: a text file at its blank lines (a file without \
             blank lines, one passage per line), a folder's .txt and .md files taken in path order, \
-            or a .jsonl file's records (the "text" field, else all text fields joined). Each \
+            or the records of a .jsonl file or .json array (the "text" field, else all text \
+            fields joined). Each \
             passage remembers its file and line. Passages are indexed for Okapi BM25 (k1 1.5, \
             b 0.75, Lucene's idf) over lowercase letter-and-digit terms. `rag search` queries the \
             index; `generate … rag=NAME` and `eval … rag=NAME` put the best passages into the \
@@ -72,7 +73,7 @@ public enum RagIndexCommand: Command {
                 return named
             }
         } catch {
-            let hints = error.kind == .empty ? ["index a text file, a folder of .txt or .md files, or a .jsonl file with some text"] : []
+            let hints = error.kind == .empty ? ["index a text file, a folder of .txt or .md files, or a .jsonl or .json file with some text"] : []
             throw HoneError(.value, "cannot index `\(written)`", at: arguments.range(of: path) ?? context.call.range, hints: hints, cause: error.description)
         }
         let index = BM25Index(passages: passages)

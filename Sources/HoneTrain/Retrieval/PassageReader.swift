@@ -3,12 +3,13 @@ import Foundation
 /// Turns documents into passages. Paragraphs are the unit because a retrieved passage is pasted
 /// into a prompt: it should be one self-contained piece of text, short enough to fit several.
 ///
-/// - A text file (any extension but `.jsonl`) splits at blank lines; a file without blank lines
+/// - A text file (any extension but `.jsonl` and `.json`) splits at blank lines; a file without blank lines
 ///   splits per line, so a file of one fact per line needs no reformatting.
 /// - A folder contributes every `.txt` and `.md` file below it (hidden ones skipped), sorted by
 ///   path, so the passage order, and so tie-breaking, is the same on every machine.
 /// - A `.jsonl` file gives one passage per record: its `"text"` field if that is a string, else
-///   its string and number fields joined by newlines in file order.
+///   its string and number fields joined by newlines in file order. A `.json` file holding an
+///   array of such objects is read the same way, each passage at the line its object starts.
 public enum PassageReader {
     public static let documentExtensions = ["txt", "md"]
 
@@ -54,6 +55,7 @@ public enum PassageReader {
             throw RetrievalError(.unreadable, path: path, "cannot read the file as UTF-8 text: \(error.localizedDescription)")
         }
         if path.lowercased().hasSuffix(".jsonl") { return try jsonLines(text, file: path) }
+        if path.lowercased().hasSuffix(".json") { return try jsonArray(text, file: path) }
         return paragraphs(text, file: path)
     }
 
@@ -91,40 +93,5 @@ public enum PassageReader {
 
     static func paragraph(_ lines: [Substring], _ file: String, _ line: Int) -> Passage {
         Passage(text: lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines), source: PassageSource(file: file, line: line))
-    }
-
-    /// One passage per JSON object line; blank lines are skipped, anything else is an error at
-    /// its line.
-    static func jsonLines(_ text: String, file: String) throws(RetrievalError) -> [Passage] {
-        var passages: [Passage] = []
-        for (i, line) in splitLines(text).enumerated() where !line.allSatisfy(\.isWhitespace) {
-            var scanner = DataJSONScanner(bytes: Array(line.utf8), line: i + 1)
-            let value: DataJSON
-            do throws(DataJSONError) {
-                value = try scanner.parseValue()
-                scanner.skipWhitespace()
-                if !scanner.atEnd { throw scanner.fail("text after the record (JSON Lines needs one record per line)") }
-            } catch {
-                throw RetrievalError(.badRecord, path: file, line: i + 1, "JSON syntax error: \(error.message)")
-            }
-            guard case .object(let pairs) = value else {
-                throw RetrievalError(.badRecord, path: file, line: i + 1, "expected a JSON object, found \(value.kind)")
-            }
-            let body: String
-            if case .string(let t)? = value["text"] {
-                body = t
-            } else {
-                body = pairs.compactMap { pair -> String? in
-                    switch pair.value {
-                    case .string(let s): s
-                    case .number(let n): n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n)
-                    default: nil
-                    }
-                }.joined(separator: "\n")
-            }
-            let trimmed = body.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !trimmed.isEmpty { passages.append(Passage(text: trimmed, source: PassageSource(file: file, line: i + 1))) }
-        }
-        return passages
     }
 }
