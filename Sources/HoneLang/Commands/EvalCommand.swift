@@ -28,13 +28,19 @@ public enum EvalCommand: Command {
             answers for the first n examples and compares them with the expected outputs. With \
             `set general=DATA` (plain text the model knew before), every eval after training \
             also reports the drift in that text's perplexity against the base: catastrophic \
-            forgetting shows up there first. Returns a record of the numbers.
+            forgetting shows up there first. With `rag=NAME` and/or `shots=DATA` each generated \
+            answer's question is first augmented as `generate` does (retrieved passages, worked \
+            examples, never the record itself); these imply the generation metrics, and loss and \
+            accuracy stay scored on the plain records. Returns a record of the numbers.
             """,
         category: .training,
-        arguments: [data.spec, metrics.spec, n.spec, maxTokens.spec, template.spec, seq.spec, batch.spec, model.spec],
+        arguments: [data.spec, metrics.spec, n.spec, maxTokens.spec, template.spec, seq.spec, batch.spec, model.spec]
+            + AugmentationArguments.specs,
         examples: [.init("eval stories.val", "loss, perplexity and accuracy, against the base model"),
                    .init("eval wikisql.test metrics=all n=10", "also exact match, contains and ROUGE-L on 10 generated answers"),
-                   .init("set general=tinystories\neval", "adds the forgetting check")],
+                   .init("set general=tinystories\neval", "adds the forgetting check"),
+                   .init("eval wikisql.test rag=facts k=3 n=10", "exact match, contains and ROUGE-L with 3 retrieved passages per question"),
+                   .init("eval wikisql.test shots=wikisql.train n_shots=3 n=10", "the same with 3 worked examples per question")],
         isHeavy: true)
 
     public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
@@ -44,6 +50,8 @@ public enum EvalCommand: Command {
         let chosenTemplate = try EvaluationSpec.template(arguments.optional(template), for: handle, in: context, range: arguments.range(of: template))
         var wanted = Set(arguments.optional(metrics) ?? ["loss", "accuracy"])
         if wanted.contains("all") { wanted = Set(EvaluationSpec.metricNames).subtracting(["all"]) }
+        let augmentation = try AugmentationArguments.augmenter(arguments, in: context)?.0
+        if augmentation != nil && !arguments.contains(metrics) { wanted.formUnion(["exact_match", "contains", "rouge_l"]) }
         let seqLength = min(arguments.optional(seq) ?? handle.model.contextLength, handle.model.contextLength)
         let evaluator = EvaluationSpec(handle: handle, tokenizer: tokenizer, template: chosenTemplate, sequenceLength: seqLength,
                                        batchSize: arguments[batch], context: context)
@@ -63,7 +71,8 @@ public enum EvalCommand: Command {
             fields.append(("base_loss", .float(base.loss)))
         }
         if !wanted.isDisjoint(with: ["exact_match", "contains", "rouge_l"]) {
-            let g = try evaluator.generation(on: dataSet, count: arguments[n], maxTokens: arguments[maxTokens])
+            let g = try evaluator.generation(on: dataSet, count: arguments[n], maxTokens: arguments[maxTokens], augmenter: augmentation)
+            if augmentation != nil { context.say("  questions augmented: " + AugmentationArguments.describe(arguments)) }
             context.show(String(format: "  generation on %d examples: exact match %.1f%%, contains %.1f%%, ROUGE-L %.3f",
                                 g.examples, 100 * g.exactMatch, 100 * g.contains, g.rougeL))
             for p in g.predictions.prefix(2) { context.detail("    \(p.prompt.debugDescription) → \(p.prediction.debugDescription) (expected \(p.reference.debugDescription))") }
@@ -134,8 +143,11 @@ struct EvaluationSpec {
 
     func key(_ data: DataSetHandle) -> String { data.name + "|" + TrainingRunner.describe(template) + (scoreAll ? "|all" : "") }
 
-    func generation(on data: DataSetHandle, count: Int, maxTokens: Int) throws -> GenerationMetrics {
-        let items = data.data.records.prefix(count).map { record in
+    /// Greedy answers to the first `count` records, each question first augmented by
+    /// `augmenter` (retrieval, worked examples) when one is given.
+    func generation(on data: DataSetHandle, count: Int, maxTokens: Int, augmenter: PromptAugmenter? = nil) throws -> GenerationMetrics {
+        let items = data.data.records.prefix(count).map { original in
+            let record = augmenter.map { a in original.replacingQuestion { a.apply(to: $0, record: original).text } } ?? original
             let (prompt, completion) = template.render(record)
             return (prompt: prompt, reference: completion.trimmingCharacters(in: .whitespacesAndNewlines))
         }

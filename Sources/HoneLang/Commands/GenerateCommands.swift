@@ -32,23 +32,39 @@ public enum GenerateCommand: Command {
             it stopped. A model that was trained with a template, or loaded with a chat template, \
             has its prompt wrapped in that template (as a user turn) so it sees what it was \
             trained on; `template=none` passes the text as it is, and a line says which template \
-            was used.
+            was used. With `rag=NAME` the k passages of that index that best match the prompt \
+            are put into it through `rag_template` (retrieval-augmented generation); with \
+            `shots=DATA` the first n_shots records of DATA come first as worked examples \
+            (few-shot prompting). Either happens before the model's template wraps the prompt; \
+            the passages are listed, and the prompt as the model sees it is printed before the \
+            continuation and returned as `prompt`.
             """,
         category: .models,
         arguments: [prompt.spec, maxTokens.spec, temperature.spec, topK.spec, topP.spec, repetitionPenalty.spec, seed.spec, stop.spec, model.spec,
-                    template.spec],
+                    template.spec] + AugmentationArguments.specs,
         examples: [.init(#"generate "Once upon a time" max_tokens=20 temperature=0"#, "greedy: the most likely continuation"),
                    .init(#"generate "Name a colour." template=alpaca"#, "the prompt wrapped in the Alpaca instruction format"),
                    .init(#"generate "Lily wanted to" temperature=1.0 top_p=0.9 seed=7"#, "sampled, reproducibly"),
-                   .init(#"generate "The cat" stop=["."]"#, "stop at the first full stop")],
+                   .init(#"generate "The cat" stop=["."]"#, "stop at the first full stop"),
+                   .init(#"generate "What is the capital of France?" rag=facts k=2"#, "the two best passages of index `facts` go into the prompt"),
+                   .init(#"generate "Name a colour." shots=alpaca_en_demo n_shots=2"#, "two worked examples before the question")],
         isHeavy: true)
 
     public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
         let handle = try ModelReference.resolve(arguments.optional(model), in: context, range: arguments.range(of: model))
         let tokenizer = try ModelReference.tokenizer(of: handle, in: context)
         let chosen = try InferenceTemplate.resolve(arguments.optional(template), for: handle, range: arguments.range(of: template), in: context)
-        let text = try chosen.map { try InferenceTemplate.wrap(arguments[prompt], in: $0, range: arguments.range(of: prompt), in: context) }
-            ?? arguments[prompt]
+        var question = arguments[prompt]
+        var retrieved: [RetrievalHit] = []
+        if let (augmenter, index) = try AugmentationArguments.augmenter(arguments, in: context) {
+            (question, retrieved) = augmenter.apply(to: question)
+            if let index {
+                context.say(retrieved.isEmpty ? "retrieved nothing from \(index.name): no passage shares a term with the prompt"
+                    : (["retrieved \(DataReference.plural(retrieved.count, "passage")) from \(index.name):"] + IndexReference.listing(retrieved)).joined(separator: "\n"))
+            }
+        }
+        let text = try chosen.map { try InferenceTemplate.wrap(question, in: $0, range: arguments.range(of: prompt), in: context) }
+            ?? question
         if let chosen {
             let whose = arguments.contains(template) ? "" : " (the model's; template=none for raw text)"
             context.say("template: \(chosen.name)\(whose)")
@@ -87,6 +103,8 @@ public enum GenerateCommand: Command {
             ("tokens_per_second", .float(result.tokensPerSecond)),
             ("stop_reason", .string(Self.reasonName(result.stopReason))),
             ("template", .string(chosen?.name ?? "none")),
+            ("prompt", .string(text)),
+            ("retrieved", .list(retrieved.enumerated().map { IndexReference.record($1, rank: $0 + 1) })),
         ]))
     }
 

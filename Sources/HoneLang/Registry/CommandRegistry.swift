@@ -46,6 +46,8 @@ public struct CommandRegistry: Sendable {
         StatsCommand.self,
         ShowDataCommand.self,
         CleanCommand.self,
+        RagIndexCommand.self,
+        RagSearchCommand.self,
         TemplateCommand.self,
         WorldCommand.self,
         TrainCommand.self,

@@ -15,8 +15,17 @@ public final class Workspace {
     public var template: PromptTemplate?
     /// Training runs of this session, and runs `resume` found on disk, oldest first.
     public private(set) var runs: [RunHandle] = []
+    /// Retrieval indexes by name (`rag index DOCS as NAME`), oldest first.
+    public private(set) var indexes: [RetrievalIndexHandle] = []
 
     public init() {}
+
+    public func index(named name: String) -> RetrievalIndexHandle? { indexes.first { $0.name == name } }
+
+    /// Adds `handle`, replacing an index of the same name.
+    public func add(_ handle: RetrievalIndexHandle) {
+        if let i = indexes.firstIndex(where: { $0.name == handle.name }) { indexes[i] = handle } else { indexes.append(handle) }
+    }
 
     public func run(named name: String) -> RunHandle? { runs.first { $0.name == name } }
 
@@ -65,6 +74,7 @@ public final class Workspace {
         dataSets = []
         template = nil
         runs = []
+        indexes = []
     }
 }
 
