@@ -22,13 +22,11 @@ extension Topic {
         defaults: ["PEFT: r 8, alpha 8, dropout 0, q_proj,v_proj on Llama",
                    "TRL (CLI): r 16, alpha 32, dropout 0.05; LoRA lr 2e-4",
                    "Unsloth: r 16, alpha 16, all seven projections, lr 2e-4",
-                   "LLaMA-Factory: r 8, alpha 2·r, every linear layer",
-                   "torchtune: r 64, alpha 128 (alpha = 2·rank), lr 3e-4",
+                   "LLaMA-Factory: r 8, alpha 2·r, all linear; torchtune: r 64, alpha 128 (2·rank)",
                    "mlx-lm: rank 8 with a fixed scale of 20 instead of alpha/r"],
         uses: [.init("lora r=16 alpha=32 targets=all-linear", "add the adapter"),
                .init("show params", "how few weights train"),
                .init("train data.train epochs=2 lr=2e-4", "train only the adapter"),
-               .init("merge", "fold it into the base"),
                .init("save adapter out/my-lora", "a PEFT adapter directory")],
         related: ["rank", "alpha", "qlora", "dora"], tutorial: "01-first-lora.md")
 
@@ -138,7 +136,7 @@ extension Topic {
 
     static let lr = Topic(
         "lr", summary: "learning rate: the size of each step, and its schedule",
-        aliases: ["learning rate", "learningrate", "schedule", "warmup"],
+        aliases: ["learning rate", "schedule", "warmup"],
         body: """
             The learning rate scales each optimizer step. Too high: the loss jumps, turns nan,
             or the model forgets what it knew. Too low: the loss barely moves and the steps teach
