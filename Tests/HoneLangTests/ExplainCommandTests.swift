@@ -159,7 +159,13 @@ struct ExplainCommandTests: SessionTesting {
         #expect(string(value.field("method")) == c.method)
         #expect(text.hasPrefix("Recommendation: "))
         #expect(text.contains("Why:") && text.contains("What to do, in order:"))
-        for phrase in c.mentions { #expect(text.contains(phrase), "missing “\(phrase)”") }
+        var said: [String] = []
+        for field in ["reasons", "steps"] {
+            if case .list(let items)? = value.field(field) { said += items.compactMap { string($0) } }
+        }
+        #expect(!said.isEmpty)
+        for phrase in c.mentions { #expect(said.contains { $0.contains(phrase) }, "missing “\(phrase)”") }
+        #expect(text.split(separator: "\n").allSatisfy { $0.count <= 96 || $0.contains("`") }, "a prose line is not wrapped")
     }
 
     @Test("advise alone prints its questions, their answers and an example call")

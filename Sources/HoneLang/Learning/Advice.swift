@@ -211,13 +211,39 @@ public struct Advice: Sendable {
         return Advice(recommendation: .preference, method: "dpo", reasons: reasons, steps: steps)
     }
 
+    /// `text` broken at spaces, never inside `code`, into lines of at most `width` characters
+    /// (longer only for a long piece of code), the first starting with `first`, the others with `rest`.
+    static func wrapped(_ text: String, first: String, rest: String, width: Int = 96) -> [String] {
+        var pieces: [String] = []
+        var inCode = false
+        for word in text.split(separator: " ") {
+            if inCode, !pieces.isEmpty { pieces[pieces.count - 1] += " " + word } else { pieces.append(String(word)) }
+            if word.filter({ $0 == "`" }).count % 2 == 1 { inCode.toggle() }
+        }
+        var lines: [String] = []
+        var line = first, empty = true
+        for piece in pieces {
+            if !empty && line.count + 1 + piece.count > width {
+                lines.append(line)
+                line = rest
+                empty = true
+            }
+            line += (empty ? "" : " ") + piece
+            empty = false
+        }
+        lines.append(line)
+        return lines
+    }
+
     /// The advice as `advise` prints it.
     public var rendered: String {
         var lines = ["Recommendation: \(recommendation.headline)", "", "Why:"]
-        lines += reasons.map { "  - " + $0 }
+        lines += reasons.flatMap { Self.wrapped($0, first: "  - ", rest: "    ") }
         lines += ["", "What to do, in order:"]
-        lines += steps.enumerated().map { "  \($0.offset + 1). \($0.element)" }
-        lines += ["", "The ladder: prompt → retrieval → supervised fine-tuning → preference training; climb a step only when a test fails."]
+        lines += steps.enumerated().flatMap { Self.wrapped($0.element, first: "  \($0.offset + 1). ", rest: "     ") }
+        lines.append("")
+        lines += Self.wrapped("The ladder: prompt → retrieval → supervised fine-tuning → preference training; climb a step "
+                              + "only when a test fails.", first: "", rest: "")
         return lines.joined(separator: "\n")
     }
 }
