@@ -4,13 +4,13 @@
 public enum AdviseCommand: Command {
     typealias Q = Advice
     static let need = Arg<String>.option("need", .choice(Q.Need.allCases.map(\.rawValue)),
-        help: "what should change: facts, format, style, behaviour, task, or preference")
+        help: "what should change in the answers (`advise` alone says what each means)")
     static let examples = Arg<Int>.option("examples", .int(0...Int.max), help: "good examples (or preference pairs) you have")
     static let changes = Arg<String>.option("changes", .choice(Q.Changes.allCases.map(\.rawValue)), help: "how often the facts or requirements change")
     static let prompt = Arg<String>.option("prompt", .choice(Q.PromptResult.allCases.map(\.rawValue)),
-        help: "a careful prompt on ten real inputs: untried, fails (under 8 right), works (8 or more)")
+        help: "how a careful prompt did on ten real inputs: fails = under 8 right, works = 8 or more")
     static let budget = Arg<String>.option("budget", .choice(Q.Budget.allCases.map(\.rawValue)),
-        help: "hardware: small (laptop, GPU under 16 GB), medium (one 24–80 GB GPU), large")
+        help: "the hardware: small = a laptop or a GPU under 16 GB, medium = one of 24–80 GB")
 
     public static let spec = CommandSpec(
         ["advise"], summary: "whether to fine-tune: prompt, retrieval, fine-tuning or preferences",

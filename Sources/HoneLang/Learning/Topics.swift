@@ -3,7 +3,7 @@
 /// stays within 10–25 printed lines, and names the hone commands and the tutorial that show it.
 extension Topic {
     public static let all: [Topic] = [
-        lora, qlora, dora, full, rank, alpha, lr, batch, data, templates, overfitting, forgetting, eval, dpo, rlhf, rag,
+        lora, qlora, dora, full, rank, alpha, lr, batch, data, tokenizer, templates, overfitting, forgetting, eval, dpo, rlhf, rag,
     ]
 
     static let lora = Topic(
@@ -199,6 +199,26 @@ extension Topic {
                .init("split NAME val=0.1", "hold some out"),
                .init("world KIND", "a story-world data set to experiment with")],
         related: ["overfitting", "templates"], tutorial: "05-data-quality.md")
+
+    static let tokenizer = Topic(
+        "tokenizer", summary: "how text becomes token ids (BPE), and why it matters",
+        aliases: ["tokenizers", "tokens", "bpe", "byte pair encoding", "vocabulary"],
+        body: """
+            A model never sees text, only token ids. Byte-pair encoding (BPE) builds the
+            vocabulary: start from single bytes, count adjacent pairs in a corpus, merge the most
+            frequent pair into a new token, and repeat until the vocabulary has the size wanted.
+            Encoding applies the merges in the order they were learned; decoding joins the
+            pieces back, so decode(encode(text)) == text.
+            Why it matters: sequence length, memory and cost are counted in tokens, not words;
+            text unlike the tokenizer's corpus (another language, code, numbers) splits into
+            many more tokens. A fine-tuned model must keep its tokenizer: adding tokens resizes
+            the embeddings, which adapters then have to carry. Special tokens (BOS, EOS, chat
+            markers) are single ids the template relies on.
+            """,
+        uses: [.init("tokenize \"Hello, world\"", "the pieces and ids of a text"),
+               .init("stats NAME seq=512", "token lengths, and what seq= would cut"),
+               .init("tokenizer train FILE", "learn a BPE vocabulary")],
+        related: ["templates", "data"], tutorial: "00-repl-tour.md")
 
     static let templates = Topic(
         "templates", summary: "prompt templates and EOS: train and serve with the same text",
