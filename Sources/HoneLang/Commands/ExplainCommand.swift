@@ -14,7 +14,7 @@ public enum ExplainCommand: Command {
             has one and the defaults the well-known tools (PEFT, TRL, QLoRA, LLaMA-Factory, \
             torchtune, Unsloth, mlx-lm) use, and ends with the hone commands that do it and the \
             tutorial that shows it. Other names work too: `explain learning rate`, `explain ppo`, \
-            `explain catastrophic forgetting`. Returns the text.
+            `explain catastrophic forgetting`. Returns the text. Topics: \(Topic.names.joined(separator: ", ")).
             """,
         category: .help, arguments: [topic.spec],
         examples: [.init("explain", "the topics, one line each"),

@@ -3,7 +3,7 @@
 /// stays within 10–25 printed lines, and names the hone commands and the tutorial that show it.
 extension Topic {
     public static let all: [Topic] = [
-        lora, qlora, dora, full, rank, alpha, lr, batch, data, tokenizer, templates, overfitting, forgetting, eval, dpo, rlhf, rag,
+        lora, qlora, dora, full, rank, alpha, lr, batch, data, tokenizer, templates, overfitting, forgetting, eval, dpo, rlhf, prompting, rag,
     ]
 
     static let lora = Topic(
@@ -345,6 +345,25 @@ extension Topic {
                .init("ppo PROMPTS reward=RULE", "PPO"),
                .init("grpo prompts.train reward=contains:happy group=8", "GRPO with a rule")],
         related: ["dpo"], tutorial: "07-dpo-and-rlhf.md")
+
+    static let prompting = Topic(
+        "prompting", summary: "try a prompt before training: the first rung of the ladder",
+        aliases: ["prompt", "prompt engineering", "few shot", "fine tune or not", "when to fine tune"],
+        body: """
+            Before training anything, write a prompt: clear instructions, the output format
+            spelled out, and 3–5 worked examples (few-shot) that differ from each other. It
+            costs minutes, changes instantly, and cannot make the model forget anything.
+            Test it as you would test a model: run it on ten real inputs that are not among its
+            examples. If 8 of 10 are right, stop there.
+            If it fails for lack of facts, add retrieval; if it fails on form, style or a narrow
+            task and you have a few hundred good examples, fine-tune; if you can judge answers
+            but not write them, add preference training after that. Each rung costs more (data,
+            compute, upkeep) than the one before, and works better on top of it.
+            """,
+        uses: [.init("generate \"PROMPT\" temperature=0", "try it, deterministically"),
+               .init("advise need=format examples=500", "the ladder for your case"),
+               .init("explain rag", "the next rung for facts")],
+        related: ["rag", "data", "eval"], tutorial: "08-prompt-rag-or-finetune.md")
 
     static let rag = Topic(
         "rag", summary: "retrieval-augmented generation: look facts up instead of training them",
