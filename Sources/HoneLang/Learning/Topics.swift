@@ -1,6 +1,8 @@
-/// The texts of `explain`. Tool defaults come from the anchors' research (the tools' own configs
-/// and docs, docs/ARCHITECTURE.md names the sources); formulas are the usual ones. Each topic
-/// stays within 10–25 printed lines, and names the hone commands and the tutorial that show it.
+/// The texts of `explain`. Tool defaults are what the tools ship or recommend in their own configs
+/// and docs (PEFT's LoraConfig, TRL's configs and PEFT guide, the QLoRA scripts, the LLaMA-Factory
+/// and torchtune example configs, Unsloth, mlx-lm); formulas are the usual ones. Each topic stays
+/// within 10–25 printed lines and names the hone commands and the tutorial that show it
+/// (ExplainCommandTests checks all three).
 extension Topic {
     public static let all: [Topic] = [
         lora, qlora, dora, full, rank, alpha, lr, batch, data, tokenizer, templates, overfitting, forgetting, eval, dpo, rlhf, prompting, rag,
