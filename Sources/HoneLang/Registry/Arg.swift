@@ -6,9 +6,10 @@ public struct Arg<T: ArgumentValue>: Sendable {
 
     public static func positional(
         _ name: String, _ type: ArgumentType, default value: Literal? = nil, required: Bool = true,
-        variadic: Bool = false, help: String
+        variadic: Bool = false, help: String, suggestions: [String] = []
     ) -> Arg {
-        Arg(spec: ArgumentSpec(name, role: .positional, type: type, default: value, required: required && value == nil, variadic: variadic, help: help))
+        Arg(spec: ArgumentSpec(name, role: .positional, type: type, default: value, required: required && value == nil, variadic: variadic,
+                               help: help, suggestions: suggestions))
     }
 
     public static func option(_ name: String, _ type: ArgumentType, default value: Literal? = nil, required: Bool = false, help: String) -> Arg {

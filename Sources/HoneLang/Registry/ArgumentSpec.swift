@@ -17,10 +17,13 @@ public struct ArgumentSpec: Sendable {
     /// A positional that takes all remaining positional values.
     public var isVariadic: Bool
     public var help: String
+    /// Words completion offers for a free-form value (`explain`'s topics), which the argument
+    /// still does not restrict to; a `.choice` type both offers and restricts.
+    public var suggestions: [String]
 
     public init(
         _ name: String, role: Role, type: ArgumentType, default defaultValue: Literal? = nil,
-        required: Bool = false, variadic: Bool = false, help: String
+        required: Bool = false, variadic: Bool = false, help: String, suggestions: [String] = []
     ) {
         self.name = name
         self.role = role
@@ -29,6 +32,7 @@ public struct ArgumentSpec: Sendable {
         self.isRequired = required
         self.isVariadic = variadic
         self.help = help
+        self.suggestions = suggestions
     }
 
     /// How the argument is written in usage lines: `r=<int 1…4096>`, `FILE`, `[as NAME]`.

@@ -3,6 +3,8 @@
 public struct CommandRegistry: Sendable {
     public static let builtins: [any Command.Type] = [
         HelpCommand.self,
+        ExplainCommand.self,
+        AdviseCommand.self,
         LetCommand.self,
         ForCommand.self,
         IfCommand.self,

@@ -190,7 +190,7 @@ public struct Completer {
                     break
                 }
             }
-            if let next = Self.positional(positionals, of: spec) { candidates += values(of: next.type.element, word: word) }
+            if let next = Self.positional(positionals, of: spec) { candidates += values(of: next.type.element, word: word) + next.suggestions }
             return candidates
         case nil:
             return []
