@@ -46,7 +46,7 @@ enum ModelReference {
 /// `load model PATH|hf:ORG/NAME [as NAME]`.
 public enum LoadModelCommand: Command {
     static let source = Arg<String>.positional("source", .path(extensions: []),
-        help: "a Hugging Face model directory, a .gguf file, a llama2.c .bin checkpoint, or hf:ORG/NAME from the hub")
+        help: "a Hugging Face model directory, a .gguf file, a llama2.c .bin checkpoint, hf:ORG/NAME from the hub, or hone-tiny (ships with hone)")
     static let tokenizer = Arg<String>.option("tokenizer", .path(extensions: ["bin"]),
         help: "the tokenizer.bin of a llama2.c checkpoint (default: tokenizer.bin or tok<vocab>.bin beside it)")
     static let name = Arg<String>.clause("as", .name, help: "the name the session keeps the model under (default: from the file name)")
@@ -63,7 +63,8 @@ public enum LoadModelCommand: Command {
             `hf:ORG/NAME[@REVISION]` (or `hf:ORG/NAME/FILE.gguf`) downloads from the Hugging Face hub \
             into its cache (HF_HOME, HF_ENDPOINT and HF_TOKEN are honoured) and reuses cached files, \
             also offline (HF_HUB_OFFLINE=1); a cached model is not checked for newer commits unless \
-            `refresh` is given.
+            `refresh` is given. `hone-tiny` is the small Llama that ships with hone (models/hone-tiny, \
+            pretrained on the story world by scripts/make-hone-tiny); it loads by name from anywhere.
             """,
         category: .models, arguments: [source.spec, tokenizer.spec, refresh.spec, name.spec],
         examples: [.init("load model ../shared/models/stories260K/stories260K.gguf", "a GGUF file with its tokenizer"),
@@ -75,15 +76,18 @@ public enum LoadModelCommand: Command {
         let written = arguments[source]
         let start = ContinuousClock.now
         let loaded: LoadedModel
+        var source = written
         if written.hasPrefix("hf:") {
             loaded = try ModelLoader.loadFromHub(written, refresh: arguments[refresh], progress: { context.say($0, .volatile) },
                                                  isCancelled: { context.session.interrupt.isRaised })
         } else {
-            loaded = try ModelLoader.load(path: context.resolve(path: written),
-                                          tokenizerPath: arguments.optional(tokenizer).map(context.resolve(path:)))
+            let local = context.resolve(path: written)
+            let path = FileManager.default.fileExists(atPath: local) ? local : BundledModels.path(of: written) ?? local
+            loaded = try ModelLoader.load(path: path, tokenizerPath: arguments.optional(tokenizer).map(context.resolve(path:)))
+            source = path == local ? written : path
         }
         let handleName = arguments.optional(name) ?? ModelReference.defaultName(for: written)
-        let handle = ModelHandle(name: handleName, loaded: loaded, source: written)
+        let handle = ModelHandle(name: handleName, loaded: loaded, source: source)
         context.session.workspace.add(handle)
         if arguments.contains(name) { context.session.setVariable(handleName, .object(handle)) }
         let m = loaded.model

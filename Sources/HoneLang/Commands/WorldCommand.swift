@@ -18,6 +18,8 @@ public enum WorldCommand: Command {
         help: "whose facts: seen (in the corpus), unseen (never in it) or all (default: all for facts, else seen)")
     static let file = Arg<String>.option("file", .path(extensions: ["jsonl", "txt"]),
         help: "write JSON Lines (plain text for facts) here instead of adding a data set")
+    static let facts = Arg<Bool>.option("facts", .bool, default: .bool(false),
+        help: "for qa and format: put the subject's fact passage before each question, as `rag=` retrieval would (to teach reading retrieved facts)")
     static let name = Arg<String>.clause("as", .word, help: "the data set's name (default: the kind)")
 
     public static let spec = CommandSpec(
@@ -36,7 +38,7 @@ public enum WorldCommand: Command {
             written atomically as JSON Lines, or plain text with blank lines between passages for facts.
             """,
         category: .data,
-        arguments: [kind.spec, count.spec, seed.spec, worldSeed.spec, noise.spec, who.spec, file.spec, name.spec],
+        arguments: [kind.spec, count.spec, seed.spec, worldSeed.spec, noise.spec, who.spec, facts.spec, file.spec, name.spec],
         examples: [.init("world corpus n=40000 file=corpus.jsonl", "pretraining text, a few million tokens"),
                    .init("world qa n=200 as facts_qa", "questions about the characters' facts"),
                    .init("world format n=1000 noise=0.5 as noisy", "records in a strict format, half of them corrupted"),
@@ -52,7 +54,7 @@ public enum WorldCommand: Command {
         let drawSeed = UInt64(arguments.optional(seed) ?? sessionSeed)
         let group = arguments.optional(who).flatMap(StoryWorld.Group.init(rawValue:)) ?? chosen.defaultGroup
         let world = StoryWorld(seed: UInt64(arguments[worldSeed]))
-        let data = world.dataSet(chosen, count: arguments.optional(count), seed: drawSeed, who: group, noise: arguments[noise])
+        let data = world.dataSet(chosen, count: arguments.optional(count), seed: drawSeed, who: group, noise: arguments[noise], withFacts: arguments[facts])
         let corrupted = Int((arguments[noise] * Double(data.count)).rounded())
         let people = world.characters(group).count
         let about = (group == .all ? "about all \(people) characters" : "about \(people) \(group.rawValue) characters")

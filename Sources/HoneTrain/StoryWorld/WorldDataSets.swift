@@ -49,7 +49,11 @@ extension StoryWorld {
     /// `count` records of `kind` about `who`'s characters, drawn with `seed`; with `noise` > 0,
     /// that share of the records is corrupted (`WorldNoiseKind`). The same arguments give the
     /// same records on every machine. `facts` has one record per character and ignores `count`.
-    public func dataSet(_ kind: Kind, count: Int? = nil, seed: UInt64 = 0, who: Group? = nil, noise: Double = 0) -> DataSet {
+    /// With `withFacts`, each question of `qa` and `format` carries its subject's fact passage
+    /// the way `generate … rag=` puts a retrieved passage into a prompt (`RetrievalTemplate`), so
+    /// a model can be taught to read its answer from retrieved facts.
+    public func dataSet(_ kind: Kind, count: Int? = nil, seed: UInt64 = 0, who: Group? = nil, noise: Double = 0,
+                        withFacts: Bool = false) -> DataSet {
         let group = characters(who ?? kind.defaultGroup)
         let n = max(0, count ?? kind.defaultCount)
         var rng = RandomGenerator.stream(seed, 300 + UInt64(Kind.allCases.firstIndex(of: kind)!))
@@ -65,8 +69,16 @@ extension StoryWorld {
         case .prompts: items = promptItems(n, &rng, group: group)
         }
         var noiseRNG = RandomGenerator.stream(seed, 400)
-        let records = noise > 0 ? corrupt(items, fraction: noise, group: group, &noiseRNG).records : items.map(\.record)
-        let name = "world " + kind.rawValue + (noise > 0 ? " noise=\(noise)" : "")
+        var records = noise > 0 ? corrupt(items, fraction: noise, group: group, &noiseRNG).records : items.map(\.record)
+        if withFacts {
+            for (i, item) in items.enumerated() {
+                guard let subject = item.subject, case .instruction(let question, let input, let output) = records[i] else { continue }
+                let passage = Passage(text: factPassage(subject), source: PassageSource(file: "<world facts>", line: 0))
+                records[i] = .instruction(instruction: RetrievalTemplate.standard.render(question: question, passages: [passage]),
+                                          input: input, output: output)
+            }
+        }
+        let name = "world " + kind.rawValue + (noise > 0 ? " noise=\(noise)" : "") + (withFacts ? " with facts" : "")
         return DataSet(file: "<\(name)>", format: kind.format, records: records, lines: Array(1..<(records.count + 1)))
     }
 }
