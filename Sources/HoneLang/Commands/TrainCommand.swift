@@ -125,7 +125,8 @@ public enum TrainCommand: Command {
                     + (validation.map { ", validating on \($0.name)" } ?? "") + "), template \(TrainingRunner.describe(template)): "
                     + "\(trainer.totalSteps) steps of \(settings.batchSize)×\(settings.accumulate), lr \(Value.float(settings.learningRate).repr) \(settings.schedule.rawValue); run \(runName)")
         context.detail("memory estimate: " + memory.parts.map { "\($0.name) \(ModelHandle.bytes($0.bytes))" }.joined(separator: ", "))
-        return try TrainingRunner.run(run, loop: loop, handle: handle, tokenizer: tokenizer, template: template, in: context)
+        return try TrainingRunner.run(run, loop: loop, handle: handle, tokenizer: tokenizer, template: template,
+                                      remembersTemplate: data.data.format != .text, in: context)
     }
 
     /// `method=lora|dora|qlora` name what the active adapter must be.

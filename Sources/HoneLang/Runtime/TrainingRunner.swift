@@ -61,9 +61,11 @@ enum TrainingRunner {
         }
     }
 
-    /// Runs `loop` to its end, an interrupt, early stopping or a non-finite loss.
+    /// Runs `loop` to its end, an interrupt, early stopping or a non-finite loss. The model then
+    /// remembers `template` for generation and saving, unless `remembersTemplate` is false:
+    /// plain text (pretraining) is trained without one, and the model stays a base model.
     static func run(_ run: RunHandle, loop: TrainingLoop, handle: ModelHandle, tokenizer: any Tokenizer,
-                    template: PromptTemplate, in context: CommandContext) throws -> Value {
+                    template: PromptTemplate, remembersTemplate: Bool = true, in context: CommandContext) throws -> Value {
         let trainer = loop.trainer
         let settings = trainer.settings
         let session = context.session
@@ -132,7 +134,7 @@ enum TrainingRunner {
                             hints: ["the run is kept in \(run.path); `resume \(run.name)` continues from its last checkpoint"])
         }
         endProgressLine()
-        handle.template = template
+        if remembersTemplate { handle.template = template }
         let last = loop.records.last
         let summary = last.map { String(format: "loss %.4f", $0.loss) } ?? "no steps"
         switch stop {

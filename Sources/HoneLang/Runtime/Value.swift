@@ -30,6 +30,19 @@ public enum Value: Sendable {
         case .record(let r): return r[name]
         case .object(let o): return o.field(name)
         case .list(let items) where name == "count": return .int(items.count)
+        case .list(let items) where name == "first": return items.first ?? Value.none
+        case .list(let items) where name == "last": return items.last ?? Value.none
+        case .list(let items) where name == "min" || name == "max":
+            // Of numbers only: a curve's lowest or highest point (`run.val_losses.min`).
+            let numbers = items.compactMap { item -> Double? in
+                switch item {
+                case .int(let i): Double(i)
+                case .float(let f): f
+                default: nil
+                }
+            }
+            guard !numbers.isEmpty, numbers.count == items.count else { return Value.none }
+            return .float(name == "min" ? numbers.min()! : numbers.max()!)
         case .string(let s) where name == "count": return .int(s.count)
         default: return nil
         }
@@ -39,7 +52,8 @@ public enum Value: Sendable {
         switch self {
         case .record(let r): return r.fields.map(\.name)
         case .object(let o): return o.fieldNames
-        case .list, .string: return ["count"]
+        case .list: return ["count", "first", "last", "min", "max"]
+        case .string: return ["count"]
         default: return []
         }
     }
