@@ -30,8 +30,8 @@ public enum EvalCommand: Command {
             also reports the drift in that text's perplexity against the base: catastrophic \
             forgetting shows up there first. With `rag=NAME` and/or `shots=DATA` each generated \
             answer's question is first augmented as `generate` does (retrieved passages, worked \
-            examples, never the record itself); these imply the generation metrics, and loss and \
-            accuracy stay scored on the plain records. Returns a record of the numbers.
+            examples, never the record itself), for the loss and accuracy as for the generated \
+            answers; these also imply the generation metrics. Returns a record of the numbers.
             """,
         category: .training,
         arguments: [data.spec, metrics.spec, n.spec, maxTokens.spec, template.spec, seq.spec, batch.spec, model.spec]
@@ -56,8 +56,16 @@ public enum EvalCommand: Command {
         let evaluator = EvaluationSpec(handle: handle, tokenizer: tokenizer, template: chosenTemplate, sequenceLength: seqLength,
                                        batchSize: arguments[batch], context: context)
 
-        let now = try evaluator.loss(on: dataSet)
-        let base = try evaluator.baseLoss(on: dataSet)
+        // With retrieval or worked examples the model is scored as it will be used: every
+        // record's question augmented, for the loss as for the generated answers.
+        let scored = augmentation.map { a in
+            DataSetHandle(name: dataSet.name + " (" + AugmentationArguments.describe(arguments) + ")",
+                          data: DataSet(file: dataSet.data.file, format: dataSet.data.format,
+                                        records: dataSet.data.records.map { r in r.replacingQuestion { a.apply(to: $0, record: r).text } },
+                                        lines: dataSet.data.lines))
+        } ?? dataSet
+        let now = try evaluator.loss(on: scored)
+        let base = try evaluator.baseLoss(on: scored)
         var fields: [(String, Value)] = [("loss", .float(now.loss)), ("perplexity", .float(now.perplexity)),
                                          ("accuracy", .float(now.tokenAccuracy)), ("tokens", .int(now.targetTokens))]
         context.say("eval \(dataSet.name) on \(handle.name): \(now.examples) examples, \(now.targetTokens) target tokens, template \(TrainingRunner.describe(chosenTemplate))")

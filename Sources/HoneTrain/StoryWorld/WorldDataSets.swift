@@ -49,9 +49,11 @@ extension StoryWorld {
     /// `count` records of `kind` about `who`'s characters, drawn with `seed`; with `noise` > 0,
     /// that share of the records is corrupted (`WorldNoiseKind`). The same arguments give the
     /// same records on every machine. `facts` has one record per character and ignores `count`.
-    /// With `withFacts`, each question of `qa` and `format` carries its subject's fact passage
-    /// the way `generate … rag=` puts a retrieved passage into a prompt (`RetrievalTemplate`), so
-    /// a model can be taught to read its answer from retrieved facts.
+    /// With `withFacts`, `qa` and `format` become reading tasks: each record is about a
+    /// character drawn from a world of its own (random home, pet, friends), whose fact passage
+    /// comes before the question the way `generate … rag=` puts a retrieved passage into a
+    /// prompt (`RetrievalTemplate`). The answer is only in the passage, so a model trained on
+    /// them learns to read retrieved facts rather than to remember a fixed cast.
     public func dataSet(_ kind: Kind, count: Int? = nil, seed: UInt64 = 0, who: Group? = nil, noise: Double = 0,
                         withFacts: Bool = false) -> DataSet {
         let group = characters(who ?? kind.defaultGroup)
@@ -70,16 +72,25 @@ extension StoryWorld {
         }
         var noiseRNG = RandomGenerator.stream(seed, 400)
         var records = noise > 0 ? corrupt(items, fraction: noise, group: group, &noiseRNG).records : items.map(\.record)
-        if withFacts {
-            for (i, item) in items.enumerated() {
-                guard let subject = item.subject, case .instruction(let question, let input, let output) = records[i] else { continue }
-                let passage = Passage(text: factPassage(subject), source: PassageSource(file: "<world facts>", line: 0))
-                records[i] = .instruction(instruction: RetrievalTemplate.standard.render(question: question, passages: [passage]),
-                                          input: input, output: output)
-            }
+        if withFacts, kind == .qa || kind == .format {
+            records = (0..<records.count).map { readingRecord(kind, index: $0, seed: seed, who: who) }
         }
         let name = "world " + kind.rawValue + (noise > 0 ? " noise=\(noise)" : "") + (withFacts ? " with facts" : "")
         return DataSet(file: "<\(name)>", format: kind.format, records: records, lines: Array(1..<(records.count + 1)))
+    }
+}
+
+extension StoryWorld {
+    /// Record `index` of a reading task: a question about a character of a world seeded for
+    /// this record alone, with that character's fact passage in the prompt.
+    func readingRecord(_ kind: Kind, index: Int, seed: UInt64, who: Group?) -> DataRecord {
+        let world = StoryWorld(seed: SplitMix.mix(self.seed ^ seed &* 0x9E37 ^ UInt64(index) &* 0xFAC7))
+        var rng = RandomGenerator.stream(seed, 500 + UInt64(index))
+        let group = world.characters(who ?? .all)
+        let item = kind == .qa ? world.questionItems(1, &rng, group: group)[0] : world.formatItems(1, &rng, group: group)[0]
+        guard let subject = item.subject, case .instruction(let question, let input, let output) = item.record else { return item.record }
+        let passage = Passage(text: world.factPassage(subject), source: PassageSource(file: "<world facts>", line: 0))
+        return .instruction(instruction: RetrievalTemplate.standard.render(question: question, passages: [passage]), input: input, output: output)
     }
 }
 
