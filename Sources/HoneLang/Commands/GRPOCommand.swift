@@ -46,15 +46,7 @@ public enum GRPOCommand: Command {
                                       temperature: Float(grpo.temperature), seed: settings.seed, padID: padID)
         let trainer = try Trainer(model: handle.model, parameters: parameters, objective: objective, settings: settings,
                                   dropoutLayers: adapter?.layers ?? [], padID: padID)
-        let loop = TrainingLoop(trainer: trainer, log: log)
-        if !held.isEmpty {
-            let model = handle.model
-            loop.validator = {
-                let reward = objective.meanReward(on: held, model: model)
-                return (-reward, ["reward": reward])
-            }
-        }
-        return (trainer, loop)
+        return (trainer, ReinforcementRun.loop(trainer, log: log, held: held) { objective.meanReward(on: held, model: handle.model) })
     }
 
     /// Prompt token ids from a data set's records: the prompt, instruction or text of each,

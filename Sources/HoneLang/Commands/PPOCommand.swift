@@ -74,14 +74,6 @@ public enum PPOCommand: Command {
                                      seed: settings.seed, padID: padID)
         let trainer = try Trainer(model: handle.model, parameters: parameters + [TrainableParameter(name: "v_head.weight", tensor: objective.valueHead)],
                                   objective: objective, settings: settings, dropoutLayers: adapter?.layers ?? [], padID: padID)
-        let loop = TrainingLoop(trainer: trainer, log: log)
-        if !held.isEmpty {
-            let model = handle.model
-            loop.validator = {
-                let reward = objective.meanReward(on: held, model: model)
-                return (-reward, ["reward": reward])
-            }
-        }
-        return (trainer, loop)
+        return (trainer, ReinforcementRun.loop(trainer, log: log, held: held) { objective.meanReward(on: held, model: handle.model) })
     }
 }

@@ -87,6 +87,19 @@ struct ReinforcementRun {
         return .model(judge.model, head: head, name: name, padID: (judge.tokenizer?.specialTokens.pad?.id) ?? 0)
     }
 
+    /// The run's loop; with held-out prompts, their mean reward is the evaluation and its
+    /// negative the validation loss (lower is better, as for every run).
+    static func loop(_ trainer: Trainer, log: RunLog, held: [[Int]], meanReward: @escaping () -> Double) -> TrainingLoop {
+        let loop = TrainingLoop(trainer: trainer, log: log)
+        if !held.isEmpty {
+            loop.validator = {
+                let reward = meanReward()
+                return (-reward, ["reward": reward])
+            }
+        }
+        return loop
+    }
+
     /// Writes the run's configuration and prompts, registers it, says what starts, and runs it.
     func start(trainer: Trainer, loop: TrainingLoop, arguments: BoundArguments, describing what: String,
                configure: (inout RunConfiguration) -> Void, in context: CommandContext) throws -> Value {

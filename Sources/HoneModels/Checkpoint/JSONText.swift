@@ -1,9 +1,9 @@
 /// JSON text written by hand where key order matters (safetensors headers, tokenizer.json), which
 /// JSONSerialization does not keep.
-enum JSONText {
+public enum JSONText {
     /// Appends `string` as a JSON string literal: quotes, backslashes and control characters
     /// (and DEL) escaped, everything else as it is (UTF-8, like Hugging Face's files).
-    static func appendString(_ string: String, to out: inout String) {
+    public static func appendString(_ string: String, to out: inout String) {
         out += "\""
         for scalar in string.unicodeScalars {
             switch scalar {

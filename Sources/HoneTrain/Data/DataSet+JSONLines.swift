@@ -1,3 +1,4 @@
+import HoneModels
 /// Writing a data set back out as JSON Lines, in the field names `load data` reads, so generated
 /// sets can be saved, inspected and loaded again.
 extension DataSet {
@@ -10,9 +11,9 @@ extension DataSet {
             func field(_ key: String, _ value: String) {
                 if !first { out += ", " }
                 first = false
-                DataSet.appendJSONString(key, to: &out)
+                JSONText.appendString(key, to: &out)
                 out += ": "
-                DataSet.appendJSONString(value, to: &out)
+                JSONText.appendString(value, to: &out)
             }
             switch record {
             case .instruction(let i, let input, let o): field("instruction", i); field("input", input); field("output", o)
@@ -23,9 +24,9 @@ extension DataSet {
                 out += "\"messages\": ["
                 for (k, m) in messages.enumerated() {
                     out += k == 0 ? "{" : ", {"
-                    DataSet.appendJSONString("role", to: &out); out += ": "; DataSet.appendJSONString(m.role, to: &out)
+                    JSONText.appendString("role", to: &out); out += ": "; JSONText.appendString(m.role, to: &out)
                     out += ", "
-                    DataSet.appendJSONString("content", to: &out); out += ": "; DataSet.appendJSONString(m.content, to: &out)
+                    JSONText.appendString("content", to: &out); out += ": "; JSONText.appendString(m.content, to: &out)
                     out += "}"
                 }
                 out += "]"
@@ -33,24 +34,5 @@ extension DataSet {
             out += "}\n"
         }
         return out
-    }
-
-    /// `string` as a JSON string literal: quotes, backslashes and control characters escaped.
-    static func appendJSONString(_ string: String, to out: inout String) {
-        out += "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
     }
 }
