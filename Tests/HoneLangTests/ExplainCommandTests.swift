@@ -11,15 +11,6 @@ struct ExplainCommandTests: SessionTesting {
         "00-repl-tour.md", "01-first-lora.md", "02-rank-alpha-targets.md", "03-qlora.md", "04-full-vs-lora-forgetting.md",
         "05-data-quality.md", "06-overfitting.md", "07-dpo-and-rlhf.md", "08-prompt-rag-or-finetune.md", "09-deploying.md",
     ]
-    /// Commands the lessons name that other branches are adding at the same time.
-    static let arrivingCommands: Set<String> = ["rag", "world", "tokenizer", "ppo"]
-    /// Arguments being added to existing commands at the same time (`generate … rag=NAME k=3`).
-    static let arrivingArguments = ["rag", "k"]
-
-    static func isArriving(_ error: HoneError) -> Bool {
-        error.code == .unknownArgument && arrivingArguments.contains { error.message.hasPrefix("unknown argument `\($0)`") }
-    }
-
     static let required = ["lora", "qlora", "full", "dpo", "rlhf", "rag", "forgetting", "overfitting", "data", "rank", "alpha", "lr", "batch"]
 
     /// The text of a string value; nil for anything else (`none` among them).
@@ -56,20 +47,20 @@ struct ExplainCommandTests: SessionTesting {
         #expect(text.contains("Tutorial: tutorials/\(topic.tutorial)"))
     }
 
-    @Test("every command line a topic shows is a hone command (or one being added) and checks", arguments: Topic.names)
+    @Test("every command line a topic shows is a hone command and checks", arguments: Topic.names)
     func commandsExist(_ name: String) throws {
         let topic = try #require(Topic.named(name))
         let registry = CommandRegistry.standard
         for use in topic.uses {
             let words = use.code.split(separator: " ").map(String.init)
             let known = registry.command(named: Array(words.prefix(2))) != nil || registry.command(named: [words[0]]) != nil
-            #expect(known || Self.arrivingCommands.contains(words[0]), "\(name): `\(use.code)` is no command")
+            #expect(known, "\(name): `\(use.code)` is no command")
             guard known else { continue }
             let session = Session(output: CapturedOutput(), interrupt: InterruptFlag())
             do {
                 _ = try Interpreter(session: session).prepare(SourceFile(name: "<explain>", text: use.code))
             } catch let list as HoneErrorList {
-                let real = list.errors.filter { $0.code != .undefinedVariable && !Self.isArriving($0) }
+                let real = list.errors.filter { $0.code != .undefinedVariable }
                 #expect(real.isEmpty, "\(name): `\(use.code)`: \(real.map(\.message))")
             } catch {
                 Issue.record("\(name): `\(use.code)`: \(error)")

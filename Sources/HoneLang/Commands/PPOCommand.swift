@@ -16,7 +16,7 @@ public enum PPOCommand: Command {
     static let lambda = Arg<Double>.option("lambda", .float(0...1), default: .float(0.95), help: "GAE's λ")
 
     public static let spec = CommandSpec(
-        ["ppo"], summary: "RLHF with PPO: a value head, generalised advantage estimation and a KL penalty",
+        ["ppo"], summary: "reinforcement learning by PPO: value head, GAE and a KL penalty",
         discussion: """
             Each rollout samples `answers` answers per prompt and scores them with the reward (a \\
             rule, or a reward model with reward=model:NAME). Every answer token is charged \\

@@ -199,7 +199,7 @@ extension Topic {
                .init("clean NAME near=0.8", "drop empties and near duplicates"),
                .init("show data NAME", "examples as the model sees them"),
                .init("split NAME val=0.1", "hold some out"),
-               .init("world KIND", "a story-world data set to experiment with")],
+               .init("world qa n=200 as qa", "a story-world data set to experiment with")],
         related: ["overfitting", "templates"], tutorial: "05-data-quality.md")
 
     static let tokenizer = Topic(
@@ -219,7 +219,7 @@ extension Topic {
             """,
         uses: [.init("tokenize \"Hello, world\"", "the pieces and ids of a text"),
                .init("stats NAME seq=512", "token lengths, and what seq= would cut"),
-               .init("tokenizer train FILE", "learn a BPE vocabulary")],
+               .init("tokenizer train corpus vocab=2048", "learn a BPE vocabulary")],
         related: ["templates", "data"], tutorial: "00-repl-tour.md")
 
     static let templates = Topic(
