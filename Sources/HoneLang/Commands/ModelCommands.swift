@@ -76,7 +76,6 @@ public enum LoadModelCommand: Command {
         let written = arguments[source]
         let start = ContinuousClock.now
         let loaded: LoadedModel
-        var source = written
         if written.hasPrefix("hf:") {
             loaded = try ModelLoader.loadFromHub(written, refresh: arguments[refresh], progress: { context.say($0, .volatile) },
                                                  isCancelled: { context.session.interrupt.isRaised })
@@ -84,10 +83,9 @@ public enum LoadModelCommand: Command {
             let local = context.resolve(path: written)
             let path = FileManager.default.fileExists(atPath: local) ? local : BundledModels.path(of: written) ?? local
             loaded = try ModelLoader.load(path: path, tokenizerPath: arguments.optional(tokenizer).map(context.resolve(path:)))
-            source = path == local ? written : path
         }
         let handleName = arguments.optional(name) ?? ModelReference.defaultName(for: written)
-        let handle = ModelHandle(name: handleName, loaded: loaded, source: source)
+        let handle = ModelHandle(name: handleName, loaded: loaded, source: written)
         context.session.workspace.add(handle)
         if arguments.contains(name) { context.session.setVariable(handleName, .object(handle)) }
         let m = loaded.model
