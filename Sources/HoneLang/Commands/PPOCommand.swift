@@ -40,6 +40,12 @@ public enum PPOCommand: Command {
 
     public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
         let run = try ReinforcementRun(arguments, in: context)
+        if let dropout = run.adapter?.settings.dropout, dropout > 0 {
+            // The rollout's old log-probs are taken without dropout; with it, the first epoch's
+            // ratio π/π_old would be noise, and clipping would act on that noise.
+            throw HoneError(.value, "adapter \(run.adapter!.name) has dropout \(dropout); PPO compares the policy with itself before the update, so it trains without dropout",
+                            at: context.call.range, hints: ["make the adapter again with dropout=0 (TRL turns dropout off for PPO)"])
+        }
         var ppo = PPOSettings(reward: run.rule)
         ppo.samples = arguments[answers]
         ppo.maxNewTokens = arguments[R.maxTokens]

@@ -54,8 +54,10 @@ struct ReinforcementRun {
             throw HoneError(.value, "patience= needs held-out prompts", at: arguments.range(of: A.patience) ?? context.call.range, hints: ["give val=NAME"])
         }
         if !held.isEmpty && settings.evalEvery == nil {
+            // PPO takes `ppo_epochs` steps per batch of prompts.
+            let stepsPerBatch = Double(arguments.optional(PPOCommand.ppoEpochs) ?? 1)
             let total = settings.steps ?? max(1, Int((Double((prompts.count + settings.batchSize - 1) / settings.batchSize)
-                                                     / Double(settings.accumulate) * (settings.epochs ?? 1)).rounded(.up)))
+                                                     / Double(settings.accumulate) * stepsPerBatch * (settings.epochs ?? 1)).rounded(.up)))
             settings.evalEvery = max(1, total / 10)
         }
         runName = try TrainingData.runName(arguments.optional(A.name), in: context, range: arguments.range(of: A.name))

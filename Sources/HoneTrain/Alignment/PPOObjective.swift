@@ -79,7 +79,8 @@ public final class PPOObjective: TrainingObjective {
         let step = microBatch / accumulate, slot = microBatch % accumulate
         let key = (step - step % settings.epochs) * accumulate + slot
         rollouts = rollouts.filter { $0.key >= key - slot }
-        let rollout = rollouts[key] ?? makeRollout(model: model, key: key)
+        // The rollout's prompts are the order's next batch: one batch per rollout, not per step.
+        let rollout = rollouts[key] ?? makeRollout(model: model, key: key, batch: (step / settings.epochs) * accumulate + slot)
         rollouts[key] = rollout
         let (loss, figures) = surrogate(model: model, rollout: rollout)
         var all = figures
@@ -88,7 +89,7 @@ public final class PPOObjective: TrainingObjective {
         all["length"] = Double(rollout.lengths.reduce(0, +)) / Double(rollout.lengths.count)
         for (name, value) in all { figureSums[name, default: 0] += value }
         figureCount += 1
-        return (loss * (1 / Float(max(1, stepWeight))), rollout.batch.tokens.count)
+        return (loss * (1 / Float(max(1, stepWeight))), rollout.batch.scoredCounts.reduce(rollout.batch.batch, +))
     }
 
     public func takeStepFigures() -> [String: Double] {
@@ -98,9 +99,9 @@ public final class PPOObjective: TrainingObjective {
 
     /// Samples and scores the answers of rollout `key`, then fixes old log-probs, values,
     /// rewards, advantages and returns, without gradients.
-    func makeRollout(model: any LanguageModel, key: Int) -> Rollout {
+    func makeRollout(model: any LanguageModel, key: Int, batch index: Int) -> Rollout {
         var answers: [ScoredAnswer] = []
-        for i in order.batch(key) {
+        for i in order.batch(index) {
             answers += sampler.sample(model: model, prompt: prompts[i], count: settings.samples,
                                       seedBase: SplitMix.mix(seed ^ UInt64(key) << 20 ^ UInt64(i)))
         }
@@ -130,20 +131,26 @@ public final class PPOObjective: TrainingObjective {
     }
 
     /// Log-probs of the answer tokens and the values of the positions that predict them, from
-    /// one forward: the values read the hidden states the logits are made from.
+    /// one forward: the values read the hidden states the logits are made from. Logits are
+    /// divided by the sampling temperature (as TRL does), so the ratio and the KL describe the
+    /// policy the answers were drawn from.
     func evaluate(model: any LanguageModel, batch: SequenceBatch, positions: [Int]) -> (logProbs: Tensor, values: Tensor) {
         let rows = batch.batch * batch.length
         let hidden = model.hiddenStates(tokens: batch.tokens, batch: batch.batch).reshaped([rows, model.hiddenSize])
-        let perToken = Tensor.tokenLogProbs(logits: model.logits(hidden: hidden), targets: batch.targets)
+        let perToken = Tensor.tokenLogProbs(logits: tempered(model.logits(hidden: hidden)), targets: batch.targets)
         let logProbs = Tensor.embedding(perToken.reshaped([rows, 1]), indices: positions, shape: [positions.count]).reshaped([positions.count])
         let values = Tensor.embedding(hidden, indices: positions, shape: [positions.count]).matmul(valueHead).reshaped([positions.count])
         return (logProbs, values)
     }
 
+    func tempered(_ logits: Tensor) -> Tensor {
+        settings.temperature == 1 ? logits : logits * Float(1 / settings.temperature)
+    }
+
     func referenceLogProbs(model: any LanguageModel, batch: SequenceBatch, positions: [Int]) -> [Float] {
         func logProbs() -> [Float] {
-            let logits = model.forward(tokens: batch.tokens, batch: batch.batch, cache: nil)
-                .reshaped([batch.batch * batch.length, model.vocabularySize])
+            let logits = tempered(model.forward(tokens: batch.tokens, batch: batch.batch, cache: nil)
+                .reshaped([batch.batch * batch.length, model.vocabularySize]))
             let perToken = Tensor.tokenLogProbs(logits: logits, targets: batch.targets).scalars
             return positions.map { perToken[$0] }
         }
@@ -177,7 +184,9 @@ public final class PPOObjective: TrainingObjective {
             let unclipped = -a * ratios[i], clippedLoss = -a * min(max(ratios[i], 1 - epsilon), 1 + epsilon)
             if unclipped >= clippedLoss { policyWeights[i] = -a } else { policyConstant += clippedLoss; clipped += 1 }
             let plain = (v[i] - r.returns[i]) * (v[i] - r.returns[i])
-            let vClipped = r.oldValues[i] + min(max(v[i] - r.oldValues[i], -valueEpsilon), valueEpsilon)
+            // Clamped around the old value directly: inside the range it is exactly v, so the
+            // comparison below never drops a gradient to a rounding difference.
+            let vClipped = min(max(v[i], r.oldValues[i] - valueEpsilon), r.oldValues[i] + valueEpsilon)
             let clippedValue = (vClipped - r.returns[i]) * (vClipped - r.returns[i])
             if plain >= clippedValue { valueSelected[i] = 1 } else { valueConstant += clippedValue }
         }
