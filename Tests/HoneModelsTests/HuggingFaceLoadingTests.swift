@@ -166,7 +166,7 @@ struct HuggingFaceRefusalTests {
 
     /// A tiny valid safetensors model for `baseConfig`.
     static func tinyWeights() throws -> [UInt8] {
-        let cfg = try JSONDecoder().decode(LlamaConfiguration.self, from: JSONSerialization.data(withJSONObject: baseConfig))
+        let cfg = try DecoderFamily.configuration(json: baseConfig, path: "config.json")
         let path = NSTemporaryDirectory() + "hone-hf-tiny-\(UUID().uuidString).safetensors"
         defer { try? FileManager.default.removeItem(atPath: path) }
         let tensors = cfg.parameterShapes.enumerated().map { i, entry in
@@ -190,7 +190,13 @@ struct HuggingFaceRefusalTests {
         let cases: [(String, [String: Any], [String])] = [
             ("gpt2", ["model_type": "gpt2", "architectures": ["GPT2LMHeadModel"]], ["`gpt2`", "supported", "llama"]),
             ("arch", ["architectures": ["LlamaForSequenceClassification"]], ["LlamaForSequenceClassification", "supported"]),
-            ("rope", ["rope_scaling": ["type": "linear", "factor": 2.0]], ["rope_scaling", "linear"]),
+            ("rope", ["rope_scaling": ["type": "mrope", "factor": 2.0]], ["rope_scaling", "mrope"]),
+            ("ropekey", ["rope_parameters": ["rope_type": "linear", "factr": 2.0]], ["rope_parameters.factr", "did you mean `factor`"]),
+            ("v5theta", ["rope_theta": 10000.0, "rope_parameters": ["rope_type": "default", "rope_theta": 500000.0]], ["rope_theta", "500000"]),
+            ("unknown", ["attn_temperature": 0.7], ["attn_temperature", "0.7"]),
+            ("nearmiss", ["tie_word_embedding": true], ["tie_word_embedding", "did you mean `tie_word_embeddings`"]),
+            ("moe", ["model_type": "mixtral"], ["mixtral", "mixture of experts"]),
+            ("dropout", ["attention_dropout": 0.1], ["attention_dropout", "0.1"]),
             ("window", ["sliding_window": 4], ["sliding_window", "4"]),
             ("mlpbias", ["mlp_bias": true], ["mlp_bias"]),
             ("act", ["hidden_act": "gelu"], ["hidden_act", "gelu"]),

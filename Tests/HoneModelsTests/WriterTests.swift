@@ -425,6 +425,9 @@ private final class StubModel: LanguageModel {
     func quantizeWeight(_ name: String, format: QuantizationFormat) throws {}
     var parameterCount: Int { parameters.reduce(0) { $0 + $1.tensor.count } }
     var architecture: ModelArchitecture { .gpt2 }
+    func parameterKind(of name: String) -> ParameterKind? { nil }
+    var defaultLoRATargets: [String] { [] }
+    var familyName: String { "stub" }
     var vocabularySize: Int { 4 }
     var contextLength: Int { 8 }
     var hiddenSize: Int { 2 }

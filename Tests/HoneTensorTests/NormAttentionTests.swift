@@ -211,6 +211,36 @@ struct AttentionTests {
         }
     }
 
+    @Test("a sliding window, a custom scale and soft-capped scores agree with the naive twin, forward and backward, and cached",
+          arguments: [AttentionKernels.Settings(window: 5), .init(scale: 0.3, softCap: 2), .init(scale: 0.25, window: 3, softCap: 1.5)])
+    func settingsAgainstReference(settings: AttentionKernels.Settings) {
+        let d = Dimensions(batch: 2, time: 19, queryHeads: 4, keyValueHeads: 2, headDim: 12)
+        let (q, k, v) = Self.inputs(d, seed: 60)
+        let dout = random(q.shape, seed: 63)
+        let out = Tensor(uninitializedShape: q.shape), expected = Tensor(uninitializedShape: q.shape)
+        let probs = Tensor(uninitializedShape: [d.batch, d.queryHeads, d.time, d.time])
+        AttentionKernels.causalForward(query: q.pointer, key: k.pointer, value: v.pointer, output: out.pointer,
+                                       probabilities: probs.pointer, d, settings: settings, blockSize: 7, threading: .heads)
+        AttentionKernels.Reference.causalForward(query: q.pointer, key: k.pointer, value: v.pointer, output: expected.pointer, d, settings: settings)
+        #expect(maxDifference(out.scalars, expected.scalars) < 2e-5)
+        let grads = [q, k, v, q, k, v].map { Tensor(uninitializedShape: $0.shape) }
+        AttentionKernels.causalBackward(gradOutput: dout.pointer, query: q.pointer, key: k.pointer, value: v.pointer,
+                                        probabilities: probs.pointer, gradQuery: grads[0].pointer, gradKey: grads[1].pointer,
+                                        gradValue: grads[2].pointer, d, settings: settings, blockSize: 7, threading: .heads)
+        AttentionKernels.Reference.causalBackward(gradOutput: dout.pointer, query: q.pointer, key: k.pointer, value: v.pointer,
+                                                  gradQuery: grads[3].pointer, gradKey: grads[4].pointer, gradValue: grads[5].pointer,
+                                                  d, settings: settings)
+        for i in 0..<3 { #expect(maxDifference(grads[i].scalars, grads[i + 3].scalars) < 1e-4, "gradient \(i)") }
+        // The last 4 positions as queries over a cache holding all 19 (capacity 19) give the same rows.
+        let tail = 4, start = d.time - tail
+        let qTail = q.sliced(axis: 1, start..<d.time).contiguous()
+        let cached = Tensor(uninitializedShape: qTail.shape)
+        AttentionKernels.cachedForward(query: qTail.pointer, keys: k.pointer, values: v.pointer, output: cached.pointer,
+                                       batch: d.batch, queryTime: tail, start: start, capacity: d.time, queryHeads: d.queryHeads,
+                                       keyValueHeads: d.keyValueHeads, headDim: d.headDim, settings: settings, threading: .heads)
+        #expect(maxDifference(cached.scalars, out.sliced(axis: 1, start..<d.time).contiguous().scalars) < 1e-5)
+    }
+
     @Test("one kv head shared by all query heads equals repeating it for each")
     func groupedQueryEquivalence() {
         let (b, t, hq, d) = (2, 11, 4, 16)

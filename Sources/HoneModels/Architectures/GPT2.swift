@@ -207,15 +207,33 @@ public final class GPT2Model: LanguageModel {
         return (0..<configuration.layerCount).flatMap { layer -> [LinearModule] in
             let p = "transformer.h.\(layer)."
             return [
-                LinearModule(name: p + "attn.c_attn", inFeatures: c, outFeatures: 3 * c, storesTransposed: true),
-                LinearModule(name: p + "attn.c_proj", inFeatures: c, outFeatures: c, storesTransposed: true),
-                LinearModule(name: p + "mlp.c_fc", inFeatures: c, outFeatures: f, storesTransposed: true),
-                LinearModule(name: p + "mlp.c_proj", inFeatures: f, outFeatures: c, storesTransposed: true),
+                LinearModule(name: p + "attn.c_attn", inFeatures: c, outFeatures: 3 * c, storesTransposed: true, role: .fusedQueryKeyValue),
+                LinearModule(name: p + "attn.c_proj", inFeatures: c, outFeatures: c, storesTransposed: true, role: .attentionOutput),
+                LinearModule(name: p + "mlp.c_fc", inFeatures: c, outFeatures: f, storesTransposed: true, role: .up),
+                LinearModule(name: p + "mlp.c_proj", inFeatures: f, outFeatures: c, storesTransposed: true, role: .down),
             ]
         }
     }
 
     public func replaceWeight(_ name: String, with tensor: Tensor) throws { try store.replace(name, with: tensor) }
+
+    public func parameterKind(of name: String) -> ParameterKind? {
+        guard configuration.parameterShapes.contains(where: { $0.name == name }) else { return nil }
+        switch name {
+        case "transformer.wte.weight": return .embedding
+        case "transformer.wpe.weight": return .positionEmbedding
+        case "lm_head.weight": return .linear(.head)
+        default: break
+        }
+        let module = String(name.dropLast(name.hasSuffix(".bias") ? 5 : 7))
+        if name.hasSuffix(".bias") { return .bias }
+        if let linear = linearModule(named: module) { return .linear(linear.role) }
+        return .norm
+    }
+
+    /// PEFT's default for GPT-2 (`src/peft/utils/constants.py`).
+    public var defaultLoRATargets: [String] { ["c_attn"] }
+    public var familyName: String { "GPT-2" }
 
     /// Logits [B, T, vocab]. See `LanguageModel.forward(tokens:batch:cache:)`.
     public func forward(tokens: [Int], batch: Int, cache: KVCache?, lastPositionOnly: Bool) -> Tensor {

@@ -4,6 +4,8 @@ import Foundation
 import HoneTensor
 
 /// The architectures hone implements, by their Hugging Face `model_type`.
+/// `.llama` covers every decoder family of `DecoderFamily.all` (they share `DecoderModel`);
+/// a model's `familyName` and `huggingFaceConfiguration()` say which one it is.
 public enum ModelArchitecture: String, Sendable, CaseIterable {
     case llama
     case gpt2
@@ -59,6 +61,40 @@ public protocol LanguageModel: AnyObject {
     func quantizeWeight(_ name: String, format: QuantizationFormat) throws
     /// The number of weights (a tied embedding counted once), without dequantising anything.
     var parameterCount: Int { get }
+    /// What the weight `name` is (nil when the model has no such weight).
+    func parameterKind(of name: String) -> ParameterKind?
+    /// The PEFT-style module names LoRA targets when none are given (PEFT's defaults for the family).
+    var defaultLoRATargets: [String] { get }
+    /// The family's name for people ("Llama", "Gemma 2").
+    var familyName: String { get }
+}
+
+/// What a linear layer computes inside a block, whatever a family names it. Adapters, the
+/// memory estimate and weight decay read roles, never name substrings.
+public enum LinearRole: String, Sendable, Equatable, CaseIterable {
+    case query, key, value
+    /// q, k and v in one matrix (Phi-3's `qkv_proj`, GPT-2's `c_attn`).
+    case fusedQueryKeyValue
+    case attentionOutput
+    case gate, up, down
+    /// gate and up in one matrix, gate first (Phi-3's `gate_up_proj`).
+    case fusedGateUp
+    /// The output head (`lm_head`), outside the blocks.
+    case head
+
+    /// Whether the layer belongs to attention (rather than the MLP or the head).
+    public var isAttention: Bool { [.query, .key, .value, .fusedQueryKeyValue, .attentionOutput].contains(self) }
+}
+
+/// What a weight of a checkpoint is, so that training can exclude norms and biases from weight
+/// decay and count what each part costs without reading names.
+public enum ParameterKind: Sendable, Equatable {
+    case embedding
+    /// Learned absolute position embeddings (GPT-2's `wpe`).
+    case positionEmbedding
+    case linear(LinearRole)
+    case bias
+    case norm
 }
 
 /// A linear layer of a model, named as Hugging Face names its module
@@ -69,12 +105,14 @@ public struct LinearModule: Sendable, Equatable {
     public var outFeatures: Int
     /// GPT-2's Conv1D stores the weight [in, out] (PEFT's `fan_in_fan_out`); Linear stores [out, in].
     public var storesTransposed: Bool
+    public var role: LinearRole
 
-    public init(name: String, inFeatures: Int, outFeatures: Int, storesTransposed: Bool = false) {
+    public init(name: String, inFeatures: Int, outFeatures: Int, storesTransposed: Bool = false, role: LinearRole) {
         self.name = name
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
         self.storesTransposed = storesTransposed
+        self.role = role
     }
 
     /// The last part of the name ("q_proj"), which PEFT's `target_modules` match.

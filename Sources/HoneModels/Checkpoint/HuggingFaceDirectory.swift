@@ -6,8 +6,8 @@ import HoneTensor
 
 public enum HuggingFaceDirectory {
     /// The `model_type` values and architectures `loadLlama` accepts.
-    public static let supportedLlamaModelTypes = LlamaConfiguration.modelTypes
-    public static let supportedLlamaArchitectures = LlamaConfiguration.modelTypes.compactMap { LlamaConfiguration.architectureNames[$0] }
+    public static let supportedLlamaModelTypes = DecoderFamily.all.map(\.modelType)
+    public static let supportedLlamaArchitectures = DecoderFamily.all.map(\.architectureClass)
 
     /// Files that hold pickled weights in a Hugging Face directory, by name or extension.
     static let pickleNames = ["pytorch_model.bin", "pytorch_model.bin.index.json"]
@@ -109,36 +109,11 @@ public enum HuggingFaceDirectory {
         }
     }
 
-    /// The Llama configuration of `config.json` at `configPath`, refusing other architectures and
-    /// any feature hone does not implement, by name.
-    public static func llamaConfiguration(configPath: String) throws -> LlamaConfiguration {
-        let json = try configObject(configPath: configPath, modelTypes: supportedLlamaModelTypes,
-                                    architectures: supportedLlamaArchitectures, loader: "Llama")
-        let data = try JSONSerialization.data(withJSONObject: json)
-        func isSet(_ key: String) -> Bool {
-            guard let value = json[key] else { return false }
-            return !(value is NSNull)
-        }
-        var refused: [String] = []
-        if isSet("rope_scaling") { refused.append("`rope_scaling` is set (\(describe(json["rope_scaling"]!))); hone implements only unscaled rotary embeddings") }
-        if isSet("sliding_window"), (json["use_sliding_window"] as? Bool) != false {
-            // A window at least as long as the context never hides a position: plain causal attention.
-            let window = json["sliding_window"] as? Int
-            let context = json["max_position_embeddings"] as? Int ?? 2048
-            if window == nil || window! < context {
-                refused.append("`sliding_window` is set (\(describe(json["sliding_window"]!))), shorter than the context of \(context); hone implements only full causal attention")
-            }
-        }
-        if let bias = json["mlp_bias"] as? Bool, bias { refused.append("`mlp_bias` is true; hone's Llama has no MLP biases") }
-        if let act = json["hidden_act"] as? String, act != "silu" { refused.append("`hidden_act` is `\(act)`; hone's Llama implements silu only") }
-        if let tp = json["pretraining_tp"] as? Int, tp != 1 { refused.append("`pretraining_tp` is \(tp); only 1 is supported") }
-        if !refused.isEmpty {
-            throw CheckpointError(file: configPath, "uses features hone does not implement (refused rather than ignored): " + refused.joined(separator: "; "))
-        }
-        var configuration: LlamaConfiguration
-        configuration = try decodeConfiguration(LlamaConfiguration.self, from: data, configPath: configPath, kind: "Llama")
+    /// The decoder configuration of `config.json` at `configPath` (any family of
+    /// `DecoderFamily.all`), refusing other architectures and any setting hone does not implement, by name.
+    public static func llamaConfiguration(configPath: String) throws -> DecoderConfiguration {
+        var configuration = try DecoderFamily.configuration(configPath: configPath)
         configuration.rotaryLayout = .halfRotation
-        try configuration.validate(file: configPath)
         return configuration
     }
 

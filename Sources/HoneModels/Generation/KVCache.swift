@@ -60,7 +60,10 @@ public final class KVCache {
 
     /// Attention of q [B, T, Hq, D] at positions `length ..< length + T` over the stored
     /// positions `0 ... length + i` of `layer` (which `store` must already hold). Returns [B, T, Hq, D].
-    public func attend(layer: Int, query: Tensor) -> Tensor {
+    /// With `settings`, the family's score scale, sliding window and soft-cap apply as in training.
+    /// The cache keeps every position even for windowed layers (a mask, not a ring): see
+    /// docs/ARCHITECTURE.md, "Sliding windows".
+    public func attend(layer: Int, query: Tensor, settings: AttentionKernels.Settings = .standard) -> Tensor {
         precondition(query.rank == 4 && query.shape[0] == batch && query.shape[3] == headDim
                      && query.shape[2] % keyValueHeads == 0, "KVCache.attend: query \(query.shape) does not fit the cache")
         let q = query.contiguous()
@@ -70,7 +73,7 @@ public final class KVCache {
             BLAS.withThreads(1) { AttentionKernels.cachedForward(
                 query: q.pointer, keys: keys[layer].pointer, values: values[layer].pointer, output: out.pointer,
                 batch: batch, queryTime: q.shape[1], start: length, capacity: capacity,
-                queryHeads: q.shape[2], keyValueHeads: keyValueHeads, headDim: headDim, threading: .heads) }
+                queryHeads: q.shape[2], keyValueHeads: keyValueHeads, headDim: headDim, settings: settings, threading: .heads) }
         }
         return out
     }

@@ -72,7 +72,7 @@ public enum ModelLoader {
     }
 
     /// Every `model_type` hone loads from a Hugging Face directory.
-    public static var supportedModelTypes: [String] { LlamaConfiguration.modelTypes + HuggingFaceDirectory.supportedGPT2ModelTypes }
+    public static var supportedModelTypes: [String] { DecoderFamily.all.map(\.modelType) + HuggingFaceDirectory.supportedGPT2ModelTypes }
 
     static func loadHuggingFace(directory: String) throws -> LoadedModel {
         var loaded = try loadHuggingFaceFiles(directory: directory)
@@ -93,10 +93,14 @@ public enum ModelLoader {
         switch try modelType(configPath: configPath, directory: directory) {
         case let type where HuggingFaceDirectory.supportedGPT2ModelTypes.contains(type):
             model = try HuggingFaceDirectory.loadGPT2(path: directory)
-        case let type where LlamaConfiguration.modelTypes.contains(type):
+        case let type where DecoderFamily.named(type) != nil:
             model = try HuggingFaceDirectory.loadLlama(path: directory)
         case let type:
-            throw CheckpointError(file: configPath, "model_type `\(type)` is not supported; hone implements \(supportedModelTypes.joined(separator: ", "))")
+            if let why = DecoderFamily.refusedModelTypes[type] {
+                throw CheckpointError(file: configPath, "model_type `\(type)` is \(why); hone does not load it. Supported: \(supportedModelTypes.joined(separator: ", "))")
+            }
+            let near = Suggestions.closest(to: type, among: supportedModelTypes, limit: 1).first.map { " (did you mean `\($0)`?)" } ?? ""
+            throw CheckpointError(file: configPath, "model_type `\(type)` is not supported\(near); hone implements \(supportedModelTypes.joined(separator: ", "))")
         }
         let fm = FileManager.default
         let hasTokenizer = ["tokenizer.json", "vocab.json"].contains { fm.fileExists(atPath: directory + "/" + $0) }

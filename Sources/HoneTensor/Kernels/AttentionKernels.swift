@@ -17,6 +17,45 @@ import Foundation
 public enum AttentionKernels {
     typealias V = SIMD16<Float>
 
+    /// What a family changes in causal attention: the score scale (1/√D unless Gemma's
+    /// `query_pre_attn_scalar` or Granite's `attention_multiplier` says otherwise), a sliding
+    /// window (query i sees keys i−W < j ≤ i, as transformers' sliding-window mask), and
+    /// soft-capping of the scores, cap·tanh(s/cap), before the softmax (Gemma 2).
+    public struct Settings: Sendable, Equatable {
+        public var scale: Float?
+        public var window: Int?
+        public var softCap: Float?
+
+        public init(scale: Float? = nil, window: Int? = nil, softCap: Float? = nil) {
+            self.scale = scale
+            self.window = window
+            self.softCap = softCap
+        }
+
+        public static let standard = Settings()
+
+        func scale(headDim: Int) -> Float { scale ?? 1 / Float(headDim).squareRoot() }
+
+        /// The first key position query position `i` sees.
+        @inline(__always)
+        func firstVisible(_ i: Int) -> Int { window.map { Swift.max(0, i - $0 + 1) } ?? 0 }
+
+        /// Caps scores p[lo..<hi] in place.
+        @inline(__always)
+        func cap(_ p: UnsafeMutablePointer<Float>, _ lo: Int, _ hi: Int) {
+            guard let softCap else { return }
+            for j in lo..<hi { p[j] = softCap * Foundation.tanh(p[j] / softCap) }
+        }
+
+        /// Softmax of row p over keys lo..<hi (capped first), zero elsewhere in 0..<width.
+        @inline(__always)
+        func softmax(_ p: UnsafeMutablePointer<Float>, from lo: Int, to hi: Int, width: Int) {
+            cap(p, lo, hi)
+            if lo > 0 { p.update(repeating: 0, count: lo) }
+            softmaxRow(p + lo, valid: hi - lo, width: width - lo)
+        }
+    }
+
     /// Rows per block; see the type's comment and the measurements in Ops/Attention.swift.
     public static let defaultBlockSize = 64
 
@@ -63,10 +102,10 @@ public enum AttentionKernels {
     public static func causalForward(
         query q: UnsafePointer<Float>, key k: UnsafePointer<Float>, value v: UnsafePointer<Float>,
         output out: UnsafeMutablePointer<Float>, probabilities probs: UnsafeMutablePointer<Float>?,
-        _ d: Dimensions, blockSize: Int = defaultBlockSize, threading: Threading = .automatic
+        _ d: Dimensions, settings: Settings = .standard, blockSize: Int = defaultBlockSize, threading: Threading = .automatic
     ) {
         let t = d.time, hd = d.headDim, ldq = d.queryRow, ldk = d.keyValueRow
-        let scale = 1 / Float(hd).squareRoot()
+        let scale = settings.scale(headDim: hd)
         let blockSize = max(1, blockSize)
         forTasks(d.batch * d.queryHeads, threading) { tasks in
             let scratch = probs == nil ? UnsafeMutablePointer<Float>.allocate(capacity: blockSize * t) : nil
@@ -82,7 +121,7 @@ public enum AttentionKernels {
                     BLAS.sgemm(.normal, .transposed, m: r1 - r0, n: r1, k: hd, alpha: scale,
                                a: qh + r0 * ldq, lda: ldq, b: kh, ldb: ldk, c: p, ldc: ldp)
                     for i in r0..<r1 {
-                        softmaxRow(p + (i - r0) * ldp, valid: i + 1, width: r1)
+                        settings.softmax(p + (i - r0) * ldp, from: settings.firstVisible(i), to: i + 1, width: r1)
                     }
                     BLAS.sgemm(.normal, .normal, m: r1 - r0, n: hd, k: r1,
                                a: p, lda: ldp, b: vh, ldb: ldk, c: oh + r0 * ldq, ldc: ldq)
@@ -100,15 +139,17 @@ public enum AttentionKernels {
         probabilities probs: UnsafePointer<Float>,
         gradQuery dq: UnsafeMutablePointer<Float>?, gradKey dk: UnsafeMutablePointer<Float>?,
         gradValue dv: UnsafeMutablePointer<Float>?,
-        _ d: Dimensions, blockSize: Int = defaultBlockSize, threading: Threading = .automatic
+        _ d: Dimensions, settings: Settings = .standard, blockSize: Int = defaultBlockSize, threading: Threading = .automatic
     ) {
         let t = d.time, hd = d.headDim, ldq = d.queryRow, ldk = d.keyValueRow
-        let scale = 1 / Float(hd).squareRoot()
+        let scale = settings.scale(headDim: hd)
         let blockSize = max(1, blockSize)
         let needScores = dq != nil || dk != nil
         forTasks(d.batch * d.keyValueHeads, threading) { tasks in
             let ds = UnsafeMutablePointer<Float>.allocate(capacity: needScores ? blockSize * t : 1)
-            defer { ds.deallocate() }
+            // Soft-capping's derivative needs the raw scores, recomputed per block.
+            let raw = settings.softCap != nil && needScores ? UnsafeMutablePointer<Float>.allocate(capacity: blockSize * t) : nil
+            defer { ds.deallocate(); raw?.deallocate() }
             for task in tasks {
                 let b = task / d.keyValueHeads, g = task % d.keyValueHeads
                 let kvOffset = b * t * ldk + g * hd
@@ -134,6 +175,15 @@ public enum AttentionKernels {
                                    a: doh + r0 * ldq, lda: ldq, b: vh, ldb: ldk, c: ds, ldc: r1)
                         for i in 0..<m {
                             softmaxBackwardRow(probabilities: p + i * t, gradient: ds + i * r1, width: r1)
+                        }
+                        if let raw, let cap = settings.softCap {
+                            // d(cap·tanh(s/cap))/ds = 1 − tanh²(s/cap)
+                            BLAS.sgemm(.normal, .transposed, m: m, n: r1, k: hd, alpha: scale,
+                                       a: qh + r0 * ldq, lda: ldq, b: kh, ldb: ldk, c: raw, ldc: r1)
+                            for e in 0..<(m * r1) {
+                                let th = Foundation.tanh(raw[e] / cap)
+                                ds[e] *= 1 - th * th
+                            }
                         }
                         if let dq {
                             BLAS.sgemm(.normal, .normal, m: m, n: hd, k: r1, alpha: scale,
@@ -252,35 +302,38 @@ extension AttentionKernels {
     /// full T×T mask. The tests' oracle and hone-bench's baseline.
     public enum Reference {
         /// Probabilities [T, T] of query head h in batch b (zero above the diagonal).
-        static func probabilities(_ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ d: Dimensions, b: Int, h: Int) -> [Double] {
+        static func probabilities(_ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ d: Dimensions, b: Int, h: Int,
+                                  settings: Settings = .standard) -> [Double] {
             let t = d.time, hd = d.headDim, g = h / d.groupSize
-            let scale = 1 / Double(hd).squareRoot()
+            let scale = Double(settings.scale(headDim: hd))
             var p = [Double](repeating: 0, count: t * t)
             for i in 0..<t {
-                var scores = [Double](repeating: 0, count: i + 1)
-                for j in 0...i {
+                let lo = settings.firstVisible(i)
+                var scores = [Double](repeating: -.infinity, count: i + 1)
+                for j in lo...i {
                     var s = 0.0
                     for c in 0..<hd {
                         s += Double(q[(b * t + i) * d.queryRow + h * hd + c]) * Double(k[(b * t + j) * d.keyValueRow + g * hd + c])
                     }
                     scores[j] = s * scale
+                    if let cap = settings.softCap.map(Double.init) { scores[j] = cap * Foundation.tanh(scores[j] / cap) }
                 }
                 let top = scores.max()!
                 let total = scores.reduce(0) { $0 + Foundation.exp($1 - top) }
-                for j in 0...i { p[i * t + j] = Foundation.exp(scores[j] - top) / total }
+                for j in lo...i { p[i * t + j] = Foundation.exp(scores[j] - top) / total }
             }
             return p
         }
 
         public static func causalForward(
             query q: UnsafePointer<Float>, key k: UnsafePointer<Float>, value v: UnsafePointer<Float>,
-            output out: UnsafeMutablePointer<Float>, _ d: Dimensions
+            output out: UnsafeMutablePointer<Float>, _ d: Dimensions, settings: Settings = .standard
         ) {
             let t = d.time, hd = d.headDim
             for b in 0..<d.batch {
                 for h in 0..<d.queryHeads {
                     let g = h / d.groupSize
-                    let p = probabilities(q, k, d, b: b, h: h)
+                    let p = probabilities(q, k, d, b: b, h: h, settings: settings)
                     for i in 0..<t {
                         for c in 0..<hd {
                             var sum = 0.0
@@ -296,16 +349,16 @@ extension AttentionKernels {
             gradOutput dout: UnsafePointer<Float>,
             query q: UnsafePointer<Float>, key k: UnsafePointer<Float>, value v: UnsafePointer<Float>,
             gradQuery dq: UnsafeMutablePointer<Float>?, gradKey dk: UnsafeMutablePointer<Float>?,
-            gradValue dv: UnsafeMutablePointer<Float>?, _ d: Dimensions
+            gradValue dv: UnsafeMutablePointer<Float>?, _ d: Dimensions, settings: Settings = .standard
         ) {
             let t = d.time, hd = d.headDim
-            let scale = 1 / Double(hd).squareRoot()
+            let scale = Double(settings.scale(headDim: hd))
             var gq = [Double](repeating: 0, count: d.batch * t * d.queryRow)
             var gk = [Double](repeating: 0, count: d.batch * t * d.keyValueRow), gv = gk
             for b in 0..<d.batch {
                 for h in 0..<d.queryHeads {
                     let g = h / d.groupSize
-                    let p = probabilities(q, k, d, b: b, h: h)
+                    let p = probabilities(q, k, d, b: b, h: h, settings: settings)
                     func qi(_ i: Int, _ c: Int) -> Int { (b * t + i) * d.queryRow + h * hd + c }
                     func ki(_ j: Int, _ c: Int) -> Int { (b * t + j) * d.keyValueRow + g * hd + c }
                     for i in 0..<t {
@@ -319,7 +372,13 @@ extension AttentionKernels {
                         var dot = 0.0
                         for j in 0...i { dot += p[i * t + j] * dp[j] }
                         for j in 0...i {
-                            let ds = p[i * t + j] * (dp[j] - dot) * scale
+                            var ds = p[i * t + j] * (dp[j] - dot) * scale
+                            if let cap = settings.softCap.map(Double.init), p[i * t + j] > 0 {
+                                var raw = 0.0
+                                for c in 0..<hd { raw += Double(q[qi(i, c)]) * Double(k[ki(j, c)]) }
+                                let th = Foundation.tanh(raw * scale / cap)
+                                ds *= 1 - th * th
+                            }
                             for c in 0..<hd {
                                 gq[qi(i, c)] += ds * Double(k[ki(j, c)])
                                 gk[ki(j, c)] += ds * Double(q[qi(i, c)])

@@ -22,15 +22,21 @@ public enum RoPEKernels {
     /// cos and sin of the angles, each [count, D/2] row-major, for positions
     /// startPosition..<startPosition+count.
     public static func table(startPosition: Int, count: Int, dim: Int, theta: Float) -> (cos: [Float], sin: [Float]) {
-        let inverse = inverseFrequencies(dim: dim, theta: theta)
-        let half = dim / 2
+        table(startPosition: startPosition, count: count, frequencies: .standard(dim: dim, theta: theta))
+    }
+
+    /// cos and sin of position · inverseFrequencies[i], each [count, rotaryDim/2], multiplied by
+    /// the attention scaling in float32 as Hugging Face multiplies them (`cos() * attention_scaling`).
+    public static func table(startPosition: Int, count: Int, frequencies: RotaryFrequencies) -> (cos: [Float], sin: [Float]) {
+        let inverse = frequencies.inverseFrequencies, scaling = frequencies.attentionScaling
+        let half = inverse.count
         var cosines = [Float](repeating: 0, count: count * half), sines = cosines
         for t in 0..<count {
             let position = Float(startPosition + t)
             for i in 0..<half {
                 let angle = Double(position * inverse[i])
-                cosines[t * half + i] = Float(Foundation.cos(angle))
-                sines[t * half + i] = Float(Foundation.sin(angle))
+                cosines[t * half + i] = Float(Foundation.cos(angle)) * scaling
+                sines[t * half + i] = Float(Foundation.sin(angle)) * scaling
             }
         }
         return (cosines, sines)
@@ -38,17 +44,19 @@ public enum RoPEKernels {
 
     /// Rotates each pair of every head of x [batch, time, heads, dim] by its angle (by minus
     /// its angle when `inverse`, which is the backward pass: a rotation's transpose is its
-    /// inverse). `cos`/`sin` are [time, dim/2]. `out` may equal `x`.
+    /// inverse). Only the first `rotaryDim` values of each head rotate (all of them when nil);
+    /// the rest are copied. `cos`/`sin` are [time, rotaryDim/2]. `out` may equal `x`.
     ///
-    /// `.interleaved` pairs (x[2i], x[2i+1]); `.halfRotation` pairs (x[i], x[i + D/2]).
-    /// Either way y₀ = x₀·cos − x₁·sin, y₁ = x₁·cos + x₀·sin.
+    /// `.interleaved` pairs (x[2i], x[2i+1]); `.halfRotation` pairs (x[i], x[i + R/2]) with R
+    /// the rotary size. Either way y₀ = x₀·cos − x₁·sin, y₁ = x₁·cos + x₀·sin.
     public static func rotate(
         _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
-        batch: Int, time: Int, heads: Int, dim: Int,
+        batch: Int, time: Int, heads: Int, dim: Int, rotaryDim: Int? = nil,
         cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
         layout: RotaryLayout, inverse: Bool
     ) {
-        let half = dim / 2, rowSize = heads * dim
+        let rotary = rotaryDim ?? dim
+        let half = rotary / 2, rowSize = heads * dim
         let sign: Float = inverse ? -1 : 1
         Parallel.forRanges(count: batch * time, grain: max(1, (1 << 14) / max(rowSize, 1))) { range in
             for row in range {
@@ -56,6 +64,9 @@ public enum RoPEKernels {
                 let c = cos + t * half, s = sin + t * half
                 for h in 0..<heads {
                     let xh = x + row * rowSize + h * dim, yh = out + row * rowSize + h * dim
+                    if rotary < dim && UnsafePointer(yh) != xh {
+                        (yh + rotary).update(from: xh + rotary, count: dim - rotary)
+                    }
                     switch layout {
                     case .halfRotation:
                         var i = 0

@@ -6,6 +6,7 @@ extension OpRegistry {
         ReLUOp.self,
         GELUOp.self,
         SiLUOp.self,
+        SoftCapOp.self,
         LogSigmoidOp.self,
         SoftmaxOp.self,
         LogSoftmaxOp.self,

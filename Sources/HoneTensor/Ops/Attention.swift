@@ -12,6 +12,7 @@
 struct CausalAttentionOp: Op {
     /// Rows per causal block (AttentionKernels); tests shrink it to cover several blocks.
     var blockSize: Int = AttentionKernels.defaultBlockSize
+    var settings: AttentionKernels.Settings = .standard
     var name: String { "causalAttention" }
 
     struct Saved {
@@ -31,7 +32,7 @@ struct CausalAttentionOp: Op {
         if q.count > 0 {
             BLAS.withThreads(1) {
                 AttentionKernels.causalForward(query: q.pointer, key: k.pointer, value: v.pointer, output: out.pointer,
-                                               probabilities: probabilities?.pointer, d, blockSize: blockSize, threading: .heads)
+                                               probabilities: probabilities?.pointer, d, settings: settings, blockSize: blockSize, threading: .heads)
             }
         }
         return (out, Saved(query: q.detached(), key: k.detached(), value: v.detached(), probabilities: probabilities))
@@ -52,7 +53,7 @@ struct CausalAttentionOp: Op {
                 AttentionKernels.causalBackward(gradOutput: g.pointer, query: q.pointer, key: k.pointer, value: v.pointer,
                                                 probabilities: probabilities.pointer,
                                                 gradQuery: dq?.pointer, gradKey: dk?.pointer, gradValue: dv?.pointer,
-                                                d, blockSize: blockSize, threading: .heads)
+                                                d, settings: settings, blockSize: blockSize, threading: .heads)
             }
         } else {
             for t in [dk, dv] { if let t { Elementwise.fill(t.pointer, 0, count: t.count) } }
@@ -80,6 +81,12 @@ public enum Attention {
     public static func causal(query: Tensor, key: Tensor, value: Tensor) -> Tensor {
         CausalAttentionOp().apply([query, key, value])
     }
+
+    /// Causal attention with a family's scale, sliding window and score soft-cap
+    /// (`AttentionKernels.Settings`).
+    public static func causal(query: Tensor, key: Tensor, value: Tensor, settings: AttentionKernels.Settings) -> Tensor {
+        CausalAttentionOp(settings: settings).apply([query, key, value])
+    }
 }
 
 extension CausalAttentionOp: GradCheckable {
@@ -93,6 +100,11 @@ extension CausalAttentionOp: GradCheckable {
             GradCheckCase("causalAttention grouped, several blocks",
                           [.init([1, 7, 4, 17]), .init([1, 7, 2, 17], transposed: true), .init([1, 7, 2, 17])]) {
                 CausalAttentionOp(blockSize: 3).apply([$0[0], $0[1], $0[2]])
+            },
+            // A window of 3 across blocks of 2, a custom scale and a soft-cap (Gemma 2's attention).
+            GradCheckCase("causalAttention windowed, scaled, soft-capped",
+                          [.init([1, 6, 4, 8]), .init([1, 6, 2, 8]), .init([1, 6, 2, 8])]) {
+                CausalAttentionOp(blockSize: 2, settings: .init(scale: 0.6, window: 3, softCap: 1.5)).apply([$0[0], $0[1], $0[2]])
             },
         ]
     }

@@ -9,11 +9,36 @@ public enum RotaryLayout: Sendable, Hashable, CaseIterable {
     case halfRotation
 }
 
-/// Rotates pair i of every head at position p by the angle p · theta^(-2i/D). Backward rotates
-/// the gradient by the opposite angle: a rotation's transpose is its inverse.
+/// The rotary angles of one attention layer: pair i turns by position · inverseFrequencies[i],
+/// and cos and sin are multiplied by `attentionScaling` (YaRN's and LongRoPE's attention
+/// factor, 1 otherwise). Only the first `rotaryDim` values of each head rotate (partial rotary,
+/// as Phi-3 and Phi-4-mini use); the rest pass through unchanged. Scaled rotary embeddings
+/// (linear, NTK, Llama 3, YaRN, LongRoPE) differ only in these numbers, which HoneModels
+/// computes from a checkpoint's configuration.
+public struct RotaryFrequencies: Sendable, Equatable {
+    public var inverseFrequencies: [Float]
+    public var attentionScaling: Float
+
+    public init(inverseFrequencies: [Float], attentionScaling: Float = 1) {
+        self.inverseFrequencies = inverseFrequencies
+        self.attentionScaling = attentionScaling
+    }
+
+    /// The number of values per head that rotate: two per frequency.
+    public var rotaryDim: Int { 2 * inverseFrequencies.count }
+
+    /// The original RoPE angles over `dim` values: theta^(-2i/dim), in Hugging Face's float32 steps.
+    public static func standard(dim: Int, theta: Float) -> RotaryFrequencies {
+        RotaryFrequencies(inverseFrequencies: RoPEKernels.inverseFrequencies(dim: dim, theta: theta))
+    }
+}
+
+/// Rotates pair i of every head at position p by the angle p · inverseFrequencies[i] (scaled by
+/// the attention factor). Backward rotates the gradient by the opposite angle with the same
+/// scale: the transpose of s·R is s·Rᵀ, and a rotation's transpose is its inverse.
 struct RotaryEmbeddingOp: Op {
     let startPosition: Int
-    let theta: Float
+    let frequencies: RotaryFrequencies
     let layout: RotaryLayout
     var name: String { "rotaryEmbedding" }
 
@@ -25,11 +50,11 @@ struct RotaryEmbeddingOp: Op {
 
     func forward(_ inputs: [Tensor]) -> (Tensor, Saved) {
         let x = rowMajorCopyIfNeeded(inputs[0])
-        precondition(x.rank == 4 && x.shape[3] % 2 == 0,
-                     "rotaryEmbedding: input must be [B, T, H, D] with D even, got shape \(x.shape)")
+        precondition(x.rank == 4 && frequencies.rotaryDim <= x.shape[3],
+                     "rotaryEmbedding: input must be [B, T, H, D] with D ≥ \(frequencies.rotaryDim), got shape \(x.shape)")
         precondition(startPosition >= 0, "rotaryEmbedding: negative start position \(startPosition)")
         let (b, t, h, d) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let table = RoPEKernels.table(startPosition: startPosition, count: t, dim: d, theta: theta)
+        let table = RoPEKernels.table(startPosition: startPosition, count: t, frequencies: frequencies)
         let out = Tensor(uninitializedShape: x.shape)
         rotate(x, into: out, table: table, inverse: false, b, t, h, d)
         return (out, Saved(cos: table.cos, sin: table.sin))
@@ -48,6 +73,7 @@ struct RotaryEmbeddingOp: Op {
         table.cos.withUnsafeBufferPointer { c in
             table.sin.withUnsafeBufferPointer { s in
                 RoPEKernels.rotate(x.pointer, out.pointer, batch: b, time: t, heads: h, dim: d,
+                                   rotaryDim: frequencies.rotaryDim,
                                    cos: c.baseAddress!, sin: s.baseAddress!, layout: layout, inverse: inverse)
             }
         }
@@ -60,7 +86,14 @@ extension Tensor {
     /// `layout` says which values pair up: `.halfRotation` for Hugging Face q/k, `.interleaved`
     /// for GGUF and llama2.c.
     public func rotaryEmbedding(startPosition: Int, theta: Float, layout: RotaryLayout) -> Tensor {
-        RotaryEmbeddingOp(startPosition: startPosition, theta: theta, layout: layout).apply([self])
+        rotaryEmbedding(startPosition: startPosition, frequencies: .standard(dim: shape[3], theta: theta), layout: layout)
+    }
+
+    /// Rotary position embedding of x [B, T, H, D] with explicit angles: the first
+    /// `frequencies.rotaryDim` values of each head rotate (pairs laid out by `layout` within
+    /// them), cos and sin scaled by `frequencies.attentionScaling`; the rest pass through.
+    public func rotaryEmbedding(startPosition: Int, frequencies: RotaryFrequencies, layout: RotaryLayout) -> Tensor {
+        RotaryEmbeddingOp(startPosition: startPosition, frequencies: frequencies, layout: layout).apply([self])
     }
 }
 
@@ -73,6 +106,12 @@ extension RotaryEmbeddingOp: GradCheckable {
             // D/2 = 17: one SIMD block and a scalar tail, on a transposed view.
             GradCheckCase("rotaryEmbedding halfRotation", [.init([1, 3, 2, 34], transposed: true)]) {
                 $0[0].rotaryEmbedding(startPosition: 0, theta: 500_000, layout: .halfRotation)
+            },
+            // Partial rotary (12 of 16 values) with an attention factor, both layouts.
+            GradCheckCase("rotaryEmbedding partial and scaled", [.init([1, 3, 2, 16])]) {
+                let f = RotaryFrequencies(inverseFrequencies: RoPEKernels.inverseFrequencies(dim: 12, theta: 100), attentionScaling: 1.3)
+                return $0[0].rotaryEmbedding(startPosition: 2, frequencies: f, layout: .halfRotation)
+                    + $0[0].rotaryEmbedding(startPosition: 1, frequencies: f, layout: .interleaved)
             },
         ]
     }

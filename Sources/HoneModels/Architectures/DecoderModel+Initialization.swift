@@ -1,6 +1,6 @@
 import HoneTensor
 
-extension LlamaModel {
+extension DecoderModel {
     /// A Llama model with fresh weights, as Hugging Face's `LlamaPreTrainedModel._init_weights`
     /// makes them, for pretraining from scratch: every embedding and linear weight drawn from a
     /// normal distribution with standard deviation `initializerRange` (`initializer_range`, 0.02),
@@ -13,10 +13,12 @@ extension LlamaModel {
         try configuration.validate(file: "<new model>")
         var random = RandomGenerator(seed: seed)
         var weights: [String: Tensor] = [:]
-        for (name, shape) in configuration.parameterShapes {
-            if name.hasSuffix("norm.weight") {
-                weights[name] = Tensor.ones(shape)
-            } else if name.hasSuffix(".bias") {
+        for parameter in configuration.parameterLayout {
+            let (name, shape) = (parameter.name, parameter.shape)
+            if parameter.kind == .norm {
+                // (1 + w) norms start at w = 0, plain ones at w = 1: either way a pure normalisation.
+                weights[name] = configuration.traits.normWeightOffset != 0 ? Tensor.zeros(shape) : Tensor.ones(shape)
+            } else if parameter.kind == .bias {
                 weights[name] = Tensor.zeros(shape)
             } else {
                 weights[name] = Tensor.randn(shape, std: initializerRange, using: &random)
