@@ -140,13 +140,13 @@ struct GGUFLlamaTests {
         return reader.metadataKeys.filter { $0.hasPrefix("tokenizer.") }.map { ($0, reader.metadata[$0]!) }
     }
 
-    @Test("stories260K.gguf reads to the published configuration, interleaved and tied, with reference logits and greedy tokens")
+    @Test("stories260K.gguf reads to the published configuration, tied, q/k turned to Hugging Face's layout, with reference logits and greedy tokens")
     func read() throws {
         let model = try GGUFLlama.load(path: Self.gguf)
         let c = model.configuration
         let sizes: [Int] = [c.hiddenSize, c.intermediateSize, c.numHiddenLayers, c.numAttentionHeads, c.numKeyValueHeads, c.vocabSize, c.maxPositionEmbeddings]
         #expect(sizes == [64, 172, 5, 8, 4, 512, 2048])
-        #expect(c.tieWordEmbeddings && c.rotaryLayout == RotaryLayout.interleaved)
+        #expect(c.tieWordEmbeddings && c.rotaryLayout == RotaryLayout.halfRotation)
         #expect(c.ropeTheta == Float(10000) && c.rmsNormEps == Float(1e-5))
         #expect(model.parameterCount == 260_032)
         var worst = 0.0
@@ -240,7 +240,7 @@ struct GGUFLlamaTests {
         try GGUFLlama.write(model: untied, tokenizerMetadata: [], to: path, name: "tiny")
         let loaded = try GGUFLlama.load(path: path)
         #expect(!loaded.configuration.tieWordEmbeddings && loaded.weights["lm_head.weight"] != nil)
-        #expect(loaded.configuration.rotaryLayout == .interleaved)
+        #expect(loaded.configuration.rotaryLayout == .halfRotation)
         let tokens = [1, 5, 9, 30, 2]
         let difference = maxAbsDifference(GradMode.withoutGradients { untied.forward(tokens: tokens) }.scalars,
                                           GradMode.withoutGradients { loaded.forward(tokens: tokens) }.scalars)

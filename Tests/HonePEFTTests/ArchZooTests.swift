@@ -141,4 +141,70 @@ struct ArchZooTests {
             }
         }
     }
+
+    static func logits(_ model: any LanguageModel, _ ids: [Int]) -> [Float] {
+        GradMode.withoutGradients { model.forward(tokens: ids) }.scalars
+    }
+
+    static func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
+        zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
+    }
+
+    @Test("save model to Hugging Face format and to GGUF, then load back: the same logits within 1e-5, for every family")
+    func savedModelsLoadBack() throws {
+        let scratch = try AdapterFixtures.temporaryDirectory("zoo-save")
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        for name in Self.caseNames {
+            let reference = try AdapterFixtures.json("arch-zoo/\(name)/reference.json")
+            let ids = reference["ids"] as! [Int]
+            let model = try HuggingFaceDirectory.loadLlama(path: Self.zoo + "/" + name)
+            // The PEFT adapter merged in, so saved weights are not the ones the directory holds.
+            let set = AdapterSet.on(model)
+            try set.add(LoRAAdapter.from(PEFTAdapterFile.read(directory: Self.zoo + "/\(name)/peft-lora"), name: "peft", on: model))
+            try set.merge()
+            model.linearHook = nil
+            let expected = Self.logits(model, ids)
+
+            let hf = scratch + "/\(name)-hf"
+            try HuggingFaceWriter.write(model: model, tokenizerFiles: [], to: hf)
+            let fromHF = try HuggingFaceDirectory.loadLlama(path: hf)
+            #expect(fromHF.configuration == model.configuration, "\(name): config.json did not round-trip")
+            let hfDifference = Self.maxDifference(Self.logits(fromHF, ids), expected)
+            #expect(hfDifference <= 1e-5, "\(name) through Hugging Face format: \(hfDifference)")
+
+            if let reason = GGUFLlama.unwritableReason(model.configuration) {
+                print("arch-zoo \(name): HF round trip \(hfDifference); GGUF refused: \(reason)")
+                #expect(["llama-rope-dynamic", "smollm3"].contains(name), "\(name): \(reason)")
+                #expect(throws: CheckpointError.self) { try GGUFLlama.write(model: model, tokenizerMetadata: [], to: scratch + "/\(name).gguf", name: name) }
+                continue
+            }
+            let gguf = scratch + "/\(name).gguf"
+            try GGUFLlama.write(model: model, tokenizerMetadata: [], to: gguf, name: name)
+            let fromGGUF = try GGUFLlama.load(path: gguf)
+            let ggufDifference = Self.maxDifference(Self.logits(fromGGUF, ids), expected)
+            #expect(ggufDifference <= 1e-5, "\(name) through GGUF: \(ggufDifference)")
+            #expect(fromGGUF.configuration.family.modelType == model.configuration.modelType)
+
+            // As llama.cpp's converter would write it: the standard keys alone.
+            var writer = GGUFWriter()
+            for (key, value) in GGUFLlama.metadata(for: model.configuration, name: name, f16: false) where key != GGUFLlama.configKey {
+                writer.add(key, value)
+            }
+            for (tensorName, tensor) in try GGUFLlama.tensors(of: model) { writer.add(tensor: tensorName, tensor) }
+            let plain = scratch + "/\(name)-plain.gguf"
+            try writer.write(to: plain)
+            var standard = "refused"
+            do {
+                let fromPlain = try GGUFLlama.load(path: plain)
+                let difference = Self.maxDifference(Self.logits(fromPlain, ids), expected)
+                #expect(difference <= 1e-5, "\(name) from llama.cpp's keys alone: \(difference)")
+                standard = "\(difference)"
+            } catch let error as CheckpointError {
+                // Only settings llama.cpp keeps in ways hone does not map back may be refused.
+                #expect(["llama3", "llama-rope-yarn", "phi3-longrope"].contains(name), "\(name): \(error)")
+                standard = "refused (\(error.message))"
+            }
+            print("arch-zoo \(name): max logit difference after HF \(hfDifference), GGUF \(ggufDifference), GGUF without hone.config \(standard)")
+        }
+    }
 }

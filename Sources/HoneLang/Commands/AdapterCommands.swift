@@ -63,7 +63,7 @@ public enum LoraCommand: Command {
         if case .int(let s) = context.session.option("seed") { sessionSeed = s }
         let settings = LoRASettings(
             rank: arguments[r], alpha: arguments[alpha], dropout: arguments[dropout],
-            targets: arguments.optional(targets) ?? LoRASettings.defaultTargets(for: handle.model.architecture),
+            targets: arguments.optional(targets) ?? LoRASettings.defaultTargets(for: handle.model),
             rsLoRA: arguments[rslora], dora: dora,
             initialization: LoRAInitialization(rawValue: arguments[initialization]) ?? .kaiming,
             seed: UInt64(arguments.optional(seed) ?? sessionSeed))

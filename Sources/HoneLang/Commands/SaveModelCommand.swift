@@ -53,8 +53,12 @@ public enum SaveModelCommand: Command {
         defer { if temporarilyMerged != nil { try? adapters?.unmerge() } }
         switch chosen {
         case "gguf":
-            guard let llama = handle.model as? LlamaModel else {
-                throw HoneError(.value, "GGUF writing supports Llama-family models; `\(handle.name)` is \(handle.model.architecture.rawValue)",
+            guard let llama = handle.model as? DecoderModel else {
+                throw HoneError(.value, "GGUF writing supports the decoder families (Llama, Qwen, Gemma, Phi-3, …); `\(handle.name)` is \(handle.model.familyName)",
+                                at: arguments.range(of: format) ?? context.call.range, hints: ["save it with format=hf"])
+            }
+            if let reason = GGUFLlama.unwritableReason(llama.configuration) {
+                throw HoneError(.value, "`\(handle.name)` cannot be saved as GGUF: \(reason)",
                                 at: arguments.range(of: format) ?? context.call.range, hints: ["save it with format=hf"])
             }
             guard storage != "bf16" else {

@@ -13,27 +13,29 @@ public struct ModelSummary: Sendable {
         public var explanation: String
     }
 
-    /// The trainable parameters LoRA adds with rank `rank` on the attention's q and v projections
-    /// (PEFT's default targets for Llama), or GPT-2's fused c_attn.
+    /// The trainable parameters LoRA adds with rank `rank` on the family's default targets
+    /// (PEFT's: q and v for Llama-like families, Phi-3's qkv_proj, GPT-2's c_attn).
     public static func loraParameters(_ model: any LanguageModel, rank: Int) -> Int {
-        var count = 0
-        for (name, tensor) in model.parameters where tensor.rank == 2 {
-            let isTarget = name.hasSuffix("q_proj.weight") || name.hasSuffix("v_proj.weight") || name.hasSuffix("c_attn.weight")
-            if isTarget { count += rank * (tensor.shape[0] + tensor.shape[1]) }
-        }
-        return count
+        let targets = Set(model.defaultLoRATargets)
+        return model.linearModules.filter { targets.contains($0.shortName) }
+            .reduce(0) { $0 + rank * ($1.inFeatures + $1.outFeatures) }
     }
 
     public init(_ model: any LanguageModel, sequenceLength: Int = 512, loraRank: Int = 8) {
         var counts = ["embeddings": 0, "attention": 0, "MLP": 0, "norms": 0, "output head": 0]
         var quantizable = 0
+        // Biases count with their layer: the parameter before a bias is its weight.
+        var lastLinear = "MLP"
         for (name, tensor) in model.parameters {
             let part: String
-            if name.contains("embed_tokens") || name.contains("wte") || name.contains("wpe") { part = "embeddings" }
-            else if name.contains("lm_head") { part = "output head" }
-            else if name.contains("norm") || name.contains("ln_") { part = "norms" }
-            else if name.contains("attn") { part = "attention" }
-            else { part = "MLP" }
+            switch model.parameterKind(of: name) {
+            case .embedding?, .positionEmbedding?: part = "embeddings"
+            case .linear(.head)?: part = "output head"
+            case .norm?: part = "norms"
+            case .linear(let role)?: part = role.isAttention ? "attention" : "MLP"; lastLinear = part
+            case .bias?: part = lastLinear
+            case nil: part = "MLP"
+            }
             counts[part, default: 0] += tensor.count
             // QLoRA quantises the linear layers inside the blocks; embeddings, head and norms stay float.
             if tensor.rank == 2 && (part == "attention" || part == "MLP") { quantizable += tensor.count }
@@ -46,8 +48,7 @@ public struct ModelSummary: Sendable {
         let kvCache = 2 * layers * Double(model.keyValueHeads) * Double(model.headDim) * Double(model.contextLength) * 4
         // Saved activations per token for backward, in floats: about a dozen hidden-size vectors
         // and four MLP-width ones per layer, the attention probabilities, and the logits twice.
-        let mlpTensor = model.parameters.first { $0.name.contains("up_proj") || $0.name.contains("c_fc.weight") }?.tensor.count ?? 0
-        let mlpWidth = max(hidden * 4, Double(mlpTensor) / max(1, hidden))
+        let mlpWidth = max(hidden * 4, Double(model.linearModules.first { $0.role == .down }?.inFeatures ?? 0))
         let perToken = layers * (12 * hidden + 4 * mlpWidth + Double(model.attentionHeads) * t) + 2 * vocab
         let activations = perToken * t * 4
         let lora = Double(Self.loraParameters(model, rank: loraRank))
@@ -61,7 +62,7 @@ public struct ModelSummary: Sendable {
             MemoryEstimate(method: "full fine-tuning", bytes: bytes(totalParameters * 16 + activations),
                            explanation: "weights, gradients and AdamW's two moments (16 bytes a parameter) + activations for 1 × \(Int(t)) tokens"),
             MemoryEstimate(method: "LoRA r=\(loraRank)", bytes: bytes(weights + lora * 16 + activations),
-                           explanation: "frozen weights + \(Int(lora)) trainable parameters on q/v with gradients and moments + activations"),
+                           explanation: "frozen weights + \(Int(lora)) trainable parameters on \(model.defaultLoRATargets.joined(separator: "/")) with gradients and moments + activations"),
             MemoryEstimate(method: "QLoRA r=\(loraRank)", bytes: bytes(weights - Double(quantizable) * 4 + quantized + lora * 16 + activations),
                            explanation: "4-bit block linear weights (scale per 64) + float embeddings and norms + LoRA + activations"),
         ]

@@ -43,13 +43,8 @@ public struct LoRASettings: Sendable, Equatable, Codable {
     /// alpha/r, or alpha/√r with rsLoRA.
     public var scaling: Double { rsLoRA ? alpha / Double(rank).squareRoot() : alpha / Double(rank) }
 
-    /// PEFT's default targets per architecture (`src/peft/utils/constants.py`).
-    public static func defaultTargets(for architecture: ModelArchitecture) -> [String] {
-        switch architecture {
-        case .llama: ["q_proj", "v_proj"]
-        case .gpt2: ["c_attn"]
-        }
-    }
+    /// The targets when none are given: the family's (PEFT's defaults, `src/peft/utils/constants.py`).
+    public static func defaultTargets(for model: any LanguageModel) -> [String] { model.defaultLoRATargets }
 }
 
 /// Why an adapter cannot be made for a model.

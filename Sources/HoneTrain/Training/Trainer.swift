@@ -94,24 +94,27 @@ public final class Trainer {
         case .adamw:
             let adam = AdamW(parameters: tensors, weightDecay: Float(settings.weightDecay), beta1: Float(settings.beta1),
                              beta2: Float(settings.beta2), epsilon: Float(settings.epsilon))
-            adam.weightDecay = parameters.map { settings.decayBiasesAndNorms || !Self.isBiasOrNorm($0.name) ? Float(settings.weightDecay) : 0 }
+            adam.weightDecay = parameters.map { settings.decayBiasesAndNorms || !Self.isBiasOrNorm($0.name, in: model) ? Float(settings.weightDecay) : 0 }
             optimizer = adam
         case .sgd:
             let sgd = SGD(parameters: tensors, momentum: Float(settings.momentum), weightDecay: Float(settings.weightDecay))
-            sgd.weightDecay = parameters.map { settings.decayBiasesAndNorms || !Self.isBiasOrNorm($0.name) ? Float(settings.weightDecay) : 0 }
+            sgd.weightDecay = parameters.map { settings.decayBiasesAndNorms || !Self.isBiasOrNorm($0.name, in: model) ? Float(settings.weightDecay) : 0 }
             optimizer = sgd
         }
     }
 
     /// Hugging Face's Trainer decays every weight except biases and LayerNorm/RMSNorm weights.
-    public static func isBiasOrNorm(_ name: String) -> Bool {
-        let lower = name.lowercased()
-        return lower.hasSuffix("bias") || lower.contains("norm") || lower.contains(".ln_") || lower.hasPrefix("ln_")
+    /// The model's own parameter kinds say which those are; adapter matrices are decayed.
+    public static func isBiasOrNorm(_ name: String, in model: any LanguageModel) -> Bool {
+        switch model.parameterKind(of: name) {
+        case .bias?, .norm?: true
+        default: false
+        }
     }
 
     /// The names of the parameters weight decay skips, for the run's settings.
     public var undecayedParameterNames: [String] {
-        settings.decayBiasesAndNorms ? [] : parameters.map(\.name).filter(Self.isBiasOrNorm)
+        settings.decayBiasesAndNorms ? [] : parameters.map(\.name).filter { Self.isBiasOrNorm($0, in: model) }
     }
 
     public var isFinished: Bool { position.step >= totalSteps }
