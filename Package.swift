@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "HoneTensorTests", dependencies: ["HoneTensor"]),
         .testTarget(name: "HoneModelsTests", dependencies: ["HoneModels"], exclude: ["Fixtures"]),
         .testTarget(name: "HonePEFTTests", dependencies: ["HonePEFT"]),
-        .testTarget(name: "HoneTrainTests", dependencies: ["HoneTrain"]),
+        .testTarget(name: "HoneTrainTests", dependencies: ["HoneTrain"], exclude: ["Fixtures"]),
         .testTarget(name: "HoneLangTests", dependencies: ["HoneLang"], exclude: ["Scripts"]),
         .testTarget(name: "honeTests", dependencies: ["HoneLang"]),
     ]

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A Hugging Face chat template: the Jinja text a model's `tokenizer_config.json` (`chat_template`)
 /// or GGUF (`tokenizer.chat_template`) carries, parsed once, rendered the way transformers'
 /// `apply_chat_template` does (`trim_blocks` and `lstrip_blocks` on; `messages`, `bos_token`,
@@ -35,13 +37,18 @@ public struct ChatTemplate: Sendable, Equatable, CustomStringConvertible {
 
     /// Like `render(messages:addGenerationPrompt:)` with messages that may carry more keys than
     /// `role` and `content` (hone's alpaca messages carry `instruction` and `input`).
-    public func render(messageValues: [JinjaValue], addGenerationPrompt: Bool) throws(JinjaError) -> String {
-        var evaluator = JinjaEvaluator(variables: [
-            "messages": .list(messageValues),
-            "bos_token": .string(bosToken),
-            "eos_token": .string(eosToken),
-            "add_generation_prompt": .bool(addGenerationPrompt),
-        ])
+    ///
+    /// `variables` are the further keyword arguments of `apply_chat_template` (`enable_thinking`,
+    /// `date_string`, `tools`, …), defined beside `messages`; `now` is what `strftime_now()`
+    /// formats.
+    public func render(messageValues: [JinjaValue], addGenerationPrompt: Bool, variables: [String: JinjaValue] = [:],
+                       now: Date = Date()) throws(JinjaError) -> String {
+        var all = variables
+        all["messages"] = .list(messageValues)
+        all["bos_token"] = .string(bosToken)
+        all["eos_token"] = .string(eosToken)
+        all["add_generation_prompt"] = .bool(addGenerationPrompt)
+        var evaluator = JinjaEvaluator(variables: all, now: now)
         try evaluator.run(program)
         return evaluator.output
     }

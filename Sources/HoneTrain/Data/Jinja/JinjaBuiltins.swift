@@ -4,18 +4,58 @@ import Foundation
 /// is an `unsupported` error, so a template never renders differently from transformers without
 /// saying so.
 enum JinjaBuiltins {
-    static let filters: Set<String> = ["trim", "upper", "lower", "string", "tojson", "length", "count", "first", "last", "default", "d"]
+    static let filters: Set<String> = ["trim", "upper", "lower", "string", "tojson", "length", "count", "first", "last", "default", "d",
+                                       "join", "items", "select", "reject"]
     static let tests: Set<String> = ["defined", "undefined", "none", "string", "number", "mapping", "sequence", "iterable", "true", "false"]
+    /// The tests with an argument, which hone takes only inside `select`/`reject` (`reject('equalto', x)`).
+    static let comparisonTests: Set<String> = ["equalto", "eq", "==", "ne", "!="]
+    /// The functions transformers defines for chat templates.
+    static let functions: Set<String> = ["raise_exception", "namespace", "strftime_now"]
 
-    static func filter(_ name: String, _ value: JinjaValue, _ args: [JinjaValue], at location: JinjaLocation) throws(JinjaError) -> JinjaValue {
+    static func filter(_ name: String, _ value: JinjaValue, _ args: [JinjaValue], _ keywords: [String: JinjaValue] = [:],
+                       at location: JinjaLocation) throws(JinjaError) -> JinjaValue {
         switch name {
         case "trim": return .string(value.text.trimmingCharacters(in: .whitespacesAndNewlines))
         case "upper": return .string(value.text.uppercased())
         case "lower": return .string(value.text.lowercased())
         case "string": return .string(value.text)
         case "tojson":
-            if !args.isEmpty { throw JinjaError(.unsupported, "`tojson` with arguments", at: location) }
-            return .string(value.json)
+            if !args.isEmpty { throw JinjaError(.unsupported, "`tojson` with positional arguments", at: location) }
+            switch keywords["indent"] {
+            case nil, .none?: return .string(value.json)
+            case .int(let n)?: return .string(value.json(indent: n, depth: 0))
+            case let other?: throw JinjaError(.unsupported, "`tojson(indent=…)` with a \(other.typeName)", at: location)
+            }
+        case "join":
+            guard case .list(let items) = value else { throw JinjaError(.runtime, "`join` needs a list, not a \(value.typeName)", at: location) }
+            return .string(items.map(\.text).joined(separator: args.first?.text ?? ""))
+        case "items":
+            switch value {
+            case .dict(let d): return .list(d.map { .list([.string($0.key), $0.value]) })
+            case .namespace(let ns): return .list(ns.values.map { .list([.string($0.key), $0.value]) })
+            case .undefined: return .list([])
+            default: throw JinjaError(.runtime, "`items` needs a dict, not a \(value.typeName)", at: location)
+            }
+        case "select", "reject":
+            let items: [JinjaValue]
+            switch value {
+            case .list(let l): items = l
+            case .undefined: items = []
+            default: throw JinjaError(.runtime, "`\(name)` needs a list, not a \(value.typeName)", at: location)
+            }
+            let testName = args.first?.text ?? ""
+            var kept: [JinjaValue] = []
+            for item in items {
+                let passes: Bool
+                if comparisonTests.contains(testName) {
+                    let equal = JinjaValue.equal(item, args.count > 1 ? args[1] : .undefined)
+                    passes = ["ne", "!="].contains(testName) ? !equal : equal
+                } else {
+                    passes = try test(testName, item, at: location)
+                }
+                if passes == (name == "select") { kept.append(item) }
+            }
+            return .list(kept)
         case "length", "count":
             switch value {
             case .string(let s): return .int(s.count)
@@ -73,6 +113,19 @@ enum JinjaBuiltins {
             case "lower": return .string(s.lowercased())
             case "startswith": return .bool(s.hasPrefix(args.first?.text ?? ""))
             case "endswith": return .bool(s.hasSuffix(args.first?.text ?? ""))
+            case "split":
+                // Python's str.split: with a separator, every occurrence cuts (empty parts kept);
+                // without one, runs of whitespace cut and empty parts are dropped.
+                if case .string(let separator)? = args.first {
+                    guard !separator.isEmpty else { throw JinjaError(.runtime, "`split` with an empty separator", at: location) }
+                    return .list(s.components(separatedBy: separator).map { .string($0) })
+                }
+                return .list(s.split(whereSeparator: \.isWhitespace).map { .string(String($0)) })
+            case "replace":
+                guard args.count == 2, case .string(let old) = args[0], case .string(let new) = args[1] else {
+                    throw JinjaError(.unsupported, "`replace` other than `.replace(old, new)` with two strings", at: location)
+                }
+                return .string(old.isEmpty ? s : s.replacingOccurrences(of: old, with: new))
             default: break
             }
         case .dict(let d):
@@ -165,5 +218,43 @@ enum JinjaBuiltins {
         default:
             throw JinjaError(.unsupported, "the operator `\(op)`", at: location)
         }
+    }
+}
+
+extension JinjaBuiltins {
+    /// `strftime_now(format)`: `date` in the local time zone, for the directives chat templates use
+    /// (%d %m %Y %y %b %B %a %A %H %I %M %S %p %j %e %%); another directive is refused.
+    static func strftime(_ format: String, _ date: Date, at location: JinjaLocation) throws(JinjaError) -> String {
+        let calendar = Calendar(identifier: .gregorian)
+        let c = calendar.dateComponents(in: TimeZone.current, from: date)
+        let months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+        let days = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+        func two(_ n: Int?) -> String { String(format: "%02d", n ?? 0) }
+        var out = "", chars = Array(format), i = 0
+        while i < chars.count {
+            guard chars[i] == "%", i + 1 < chars.count else { out.append(chars[i]); i += 1; continue }
+            let month = months[(c.month ?? 1) - 1], day = days[(c.weekday ?? 1) - 1], hour = c.hour ?? 0
+            switch chars[i + 1] {
+            case "d": out += two(c.day)
+            case "e": out += String(format: "%2d", c.day ?? 0)
+            case "m": out += two(c.month)
+            case "Y": out += String(c.year ?? 0)
+            case "y": out += two((c.year ?? 0) % 100)
+            case "b": out += String(month.prefix(3))
+            case "B": out += month
+            case "a": out += String(day.prefix(3))
+            case "A": out += day
+            case "H": out += two(hour)
+            case "I": out += two(hour % 12 == 0 ? 12 : hour % 12)
+            case "M": out += two(c.minute)
+            case "S": out += two(c.second)
+            case "p": out += hour < 12 ? "AM" : "PM"
+            case "j": out += String(format: "%03d", calendar.ordinality(of: .day, in: .year, for: date) ?? 0)
+            case "%": out += "%"
+            case let other: throw JinjaError(.unsupported, "the `strftime_now` directive `%\(other)`", at: location)
+            }
+            i += 2
+        }
+        return out
     }
 }

@@ -34,9 +34,11 @@ public struct JinjaError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// What hone's subset covers, quoted by every `unsupported` error.
     public static let supportedSummary = "hone supports {{ }}, {% if/elif/else %}, {% for %} (loop.index0/index/first/last/length), {% set %}, "
-        + "whitespace control, literals, lists, dicts, subscripts and slices, attributes, arithmetic, ~, comparisons, and/or/not/in, "
-        + "`x if c else y`, the filters trim/length/upper/lower/tojson/string/first/last/default, the tests defined/undefined/none/string/number/mapping, "
-        + "string methods strip/lstrip/rstrip/upper/lower/startswith/endswith, dict items/keys/values/get, namespace() and raise_exception()"
+        + "whitespace control, comments, literals, lists, dicts, subscripts and slices (with a step), attributes, arithmetic, ~, comparisons, and/or/not/in, "
+        + "`x if c else y`, the filters trim/length/upper/lower/tojson(indent=)/string/first/last/default/join/items/select/reject, "
+        + "the tests defined/undefined/none/string/number/mapping/sequence/iterable/true/false (and equalto in select/reject), "
+        + "string methods strip/lstrip/rstrip/upper/lower/startswith/endswith/split/replace, dict items/keys/values/get, "
+        + "namespace(), raise_exception() and strftime_now()"
 
     public var description: String {
         switch kind {

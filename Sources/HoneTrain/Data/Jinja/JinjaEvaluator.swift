@@ -5,8 +5,13 @@ import Foundation
 struct JinjaEvaluator {
     private var scopes: [[String: JinjaValue]]
     private(set) var output = ""
+    /// What `strftime_now()` formats (transformers gives templates the current local time).
+    let now: Date
 
-    init(variables: [String: JinjaValue]) { scopes = [variables] }
+    init(variables: [String: JinjaValue], now: Date = Date()) {
+        scopes = [variables]
+        self.now = now
+    }
 
     mutating func run(_ nodes: [JinjaNode]) throws(JinjaError) {
         for node in nodes {
@@ -65,7 +70,7 @@ struct JinjaEvaluator {
 
     func lookup(_ name: String) -> JinjaValue {
         for scope in scopes.reversed() { if let v = scope[name] { return v } }
-        return .undefined
+        return JinjaBuiltins.functions.contains(name) ? .function(name) : .undefined
     }
 
     mutating func evaluate(_ e: JinjaExpression) throws(JinjaError) -> JinjaValue {
@@ -88,17 +93,20 @@ struct JinjaEvaluator {
             return try evaluate(base)[name]
         case .index(let base, let key, let location):
             return try Self.subscriptValue(try evaluate(base), try evaluate(key), at: location)
-        case .slice(let base, let start, let end, let location):
+        case .slice(let base, let start, let end, let step, let location):
             let value = try evaluate(base)
             let s = try start.map { (e) throws(JinjaError) in try evaluate(e) }
             let t = try end.map { (e) throws(JinjaError) in try evaluate(e) }
-            return try Self.slice(value, s, t, at: location)
+            let k = try step.map { (e) throws(JinjaError) in try evaluate(e) }
+            return try Self.slice(value, s, t, k, at: location)
         case .call(let callee, let args, let kwargs, let location):
             return try call(callee, args, kwargs, at: location)
-        case .filter(let base, let name, let args, let location):
+        case .filter(let base, let name, let args, let kwargs, let location):
             var values: [JinjaValue] = []
             for a in args { values.append(try evaluate(a)) }
-            return try JinjaBuiltins.filter(name, try evaluate(base), values, at: location)
+            var keywords: [String: JinjaValue] = [:]
+            for (k, v) in kwargs { keywords[k] = try evaluate(v) }
+            return try JinjaBuiltins.filter(name, try evaluate(base), values, keywords, at: location)
         case .test(let base, let name, let negated, let location):
             let result = try JinjaBuiltins.test(name, try evaluate(base), at: location)
             return .bool(result != negated)
@@ -125,8 +133,8 @@ struct JinjaEvaluator {
 
     func location(of e: JinjaExpression) -> JinjaLocation {
         switch e {
-        case .variable(_, let l), .attribute(_, _, let l), .index(_, _, let l), .slice(_, _, _, let l), .call(_, _, _, let l),
-             .filter(_, _, _, let l), .test(_, _, _, let l), .negate(_, let l), .binary(_, _, _, let l): l
+        case .variable(_, let l), .attribute(_, _, let l), .index(_, _, let l), .slice(_, _, _, _, let l), .call(_, _, _, let l),
+             .filter(_, _, _, _, let l), .test(_, _, _, let l), .negate(_, let l), .binary(_, _, _, let l): l
         default: JinjaLocation(line: 1, column: 1)
         }
     }
@@ -145,6 +153,12 @@ struct JinjaEvaluator {
         case .attribute(let base, let method, let at):
             if !kwargs.isEmpty { throw JinjaError(.unsupported, "keyword arguments to `.\(method)()`", at: at) }
             return try JinjaBuiltins.method(method, on: try evaluate(base), values, at: at)
+        case .variable("strftime_now", let at):
+            if !kwargs.isEmpty { throw JinjaError(.unsupported, "keyword arguments to `strftime_now()`", at: at) }
+            guard case .string(let format)? = values.first, values.count == 1 else {
+                throw JinjaError(.runtime, "`strftime_now()` takes one format string", at: at)
+            }
+            return .string(try JinjaBuiltins.strftime(format, now, at: at))
         case .variable(let name, let at):
             throw JinjaError(.unsupported, "the function `\(name)()`", at: at)
         default:
@@ -170,23 +184,33 @@ struct JinjaEvaluator {
         }
     }
 
-    static func slice(_ value: JinjaValue, _ start: JinjaValue?, _ end: JinjaValue?, at location: JinjaLocation) throws(JinjaError) -> JinjaValue {
-        func bounds(_ count: Int) throws(JinjaError) -> Range<Int> {
-            func index(_ v: JinjaValue?, _ fallback: Int) throws(JinjaError) -> Int {
-                switch v {
-                case nil, .none?: return fallback
-                case .int(let i)?: return min(max(i < 0 ? count + i : i, 0), count)
-                case let other?: throw JinjaError(.runtime, "a slice bound must be an integer, not a \(other.typeName)", at: location)
-                }
+    /// Python's `value[start:end:step]`: negative bounds count from the end, out-of-range bounds
+    /// clamp, and a negative step walks backwards (`[::-1]` reverses).
+    static func slice(_ value: JinjaValue, _ start: JinjaValue?, _ end: JinjaValue?, _ step: JinjaValue? = nil,
+                      at location: JinjaLocation) throws(JinjaError) -> JinjaValue {
+        func integer(_ v: JinjaValue?) throws(JinjaError) -> Int? {
+            switch v {
+            case nil, .none?: return nil
+            case .int(let i)?: return i
+            case let other?: throw JinjaError(.runtime, "a slice bound must be an integer, not a \(other.typeName)", at: location)
             }
-            let a = try index(start, 0), b = try index(end, count)
-            return a < b ? a..<b : a..<a
+        }
+        func indices(_ count: Int) throws(JinjaError) -> [Int] {
+            let k = try integer(step) ?? 1
+            guard k != 0 else { throw JinjaError(.runtime, "a slice step cannot be zero", at: location) }
+            func clamp(_ i: Int?, _ fallback: Int) -> Int {
+                guard let i else { return fallback }
+                let j = i < 0 ? count + i : i
+                return k > 0 ? min(max(j, 0), count) : min(max(j, -1), count - 1)
+            }
+            let a = clamp(try integer(start), k > 0 ? 0 : count - 1), b = clamp(try integer(end), k > 0 ? count : -1)
+            return Array(stride(from: a, to: b, by: k))
         }
         switch value {
-        case .list(let l): return .list(Array(l[try bounds(l.count)]))
+        case .list(let l): return .list(try indices(l.count).map { l[$0] })
         case .string(let s):
             let chars = Array(s)
-            return .string(String(chars[try bounds(chars.count)]))
+            return .string(String(try indices(chars.count).map { chars[$0] }))
         default: throw JinjaError(.runtime, "cannot slice a \(value.typeName)", at: location)
         }
     }

@@ -191,11 +191,11 @@ struct ExpressionParser {
                 var start: JinjaExpression?
                 if !(peek?.isSymbol(":") ?? false) { start = try parseExpression() }
                 if consume(":") {
-                    var stop: JinjaExpression?
+                    var stop: JinjaExpression?, step: JinjaExpression?
                     if !(peek?.isSymbol("]") ?? false) && !(peek?.isSymbol(":") ?? false) { stop = try parseExpression() }
-                    if peek?.isSymbol(":") == true { throw JinjaError(.unsupported, "slices with a step", at: location) }
+                    if consume(":"), !(peek?.isSymbol("]") ?? false) { step = try parseExpression() }
                     try expect("]")
-                    e = .slice(e, start: start, end: stop, t.location)
+                    e = .slice(e, start: start, end: stop, step: step, t.location)
                 } else {
                     try expect("]")
                     guard let start else { throw JinjaError(.syntax, "empty subscript", at: t.location) }
@@ -203,7 +203,7 @@ struct ExpressionParser {
                 }
             } else if t.isSymbol("(") {
                 advance()
-                if case .variable(let name, let at) = e, !["raise_exception", "namespace"].contains(name) {
+                if case .variable(let name, let at) = e, !JinjaBuiltins.functions.contains(name) {
                     throw JinjaError(.unsupported, "the function `\(name)()`", at: at)
                 }
                 let (args, kwargs) = try parseArguments()
@@ -213,14 +213,21 @@ struct ExpressionParser {
                 guard let name = peek?.name else { throw JinjaError(.syntax, "expected a filter name after `|`\(found)", at: location) }
                 let at = location
                 advance()
-                var args: [JinjaExpression] = []
-                if consume("(") {
-                    let (a, kwargs) = try parseArguments()
-                    if !kwargs.isEmpty { throw JinjaError(.unsupported, "keyword arguments to the filter `\(name)`", at: at) }
-                    args = a
-                }
+                var args: [JinjaExpression] = [], kwargs: [(String, JinjaExpression)] = []
+                if consume("(") { (args, kwargs) = try parseArguments() }
                 guard JinjaBuiltins.filters.contains(name) else { throw JinjaError(.unsupported, "the filter `\(name)`", at: at) }
-                e = .filter(e, name, args, at)
+                if let key = kwargs.first?.0, !(name == "tojson" && key == "indent" && kwargs.count == 1) {
+                    throw JinjaError(.unsupported, "the keyword argument `\(key)` to the filter `\(name)`", at: at)
+                }
+                if ["select", "reject"].contains(name) {
+                    guard case .literal(.string(let test))? = args.first else {
+                        throw JinjaError(.unsupported, "`\(name)` without a test name (hone supports `\(name)('test', …)`)", at: at)
+                    }
+                    guard JinjaBuiltins.tests.contains(test) || JinjaBuiltins.comparisonTests.contains(test) else {
+                        throw JinjaError(.unsupported, "the test `\(test)` in `\(name)`", at: at)
+                    }
+                }
+                e = .filter(e, name, args, kwargs, at)
             } else if t.isName("is") {
                 advance()
                 let negated = consumeName("not")

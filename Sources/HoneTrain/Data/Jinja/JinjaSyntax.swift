@@ -6,9 +6,11 @@ indirect enum JinjaExpression: Sendable {
     case dict([(JinjaExpression, JinjaExpression)])
     case attribute(JinjaExpression, String, JinjaLocation)
     case index(JinjaExpression, JinjaExpression, JinjaLocation)
-    case slice(JinjaExpression, start: JinjaExpression?, end: JinjaExpression?, JinjaLocation)
+    /// `base[start:end:step]`, each part optional (Python's slice).
+    case slice(JinjaExpression, start: JinjaExpression?, end: JinjaExpression?, step: JinjaExpression?, JinjaLocation)
     case call(JinjaExpression, [JinjaExpression], [(String, JinjaExpression)], JinjaLocation)
-    case filter(JinjaExpression, String, [JinjaExpression], JinjaLocation)
+    /// `base | name(args, key=value)`; only `tojson` takes a keyword (`indent`).
+    case filter(JinjaExpression, String, [JinjaExpression], [(String, JinjaExpression)], JinjaLocation)
     case test(JinjaExpression, String, negated: Bool, JinjaLocation)
     case not(JinjaExpression)
     case negate(JinjaExpression, JinjaLocation)

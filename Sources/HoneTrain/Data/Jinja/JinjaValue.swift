@@ -12,6 +12,9 @@ public enum JinjaValue: Sendable {
     case dict([(key: String, value: JinjaValue)])
     /// `namespace(…)`: the one mutable object, so `{% set ns.x = … %}` survives a loop.
     case namespace(JinjaNamespace)
+    /// One of the functions transformers gives templates (`raise_exception`, `strftime_now`,
+    /// `namespace`), so that `strftime_now is defined` holds as it does there.
+    case function(String)
 
     public var isTrue: Bool {
         switch self {
@@ -22,7 +25,7 @@ public enum JinjaValue: Sendable {
         case .string(let s): !s.isEmpty
         case .list(let l): !l.isEmpty
         case .dict(let d): !d.isEmpty
-        case .namespace: true
+        case .namespace, .function: true
         }
     }
 
@@ -38,6 +41,7 @@ public enum JinjaValue: Sendable {
         case .list(let l): "[" + l.map(\.pythonRepr).joined(separator: ", ") + "]"
         case .dict(let d): "{" + d.map { "'\($0.key)': \($0.value.pythonRepr)" }.joined(separator: ", ") + "}"
         case .namespace: "<Namespace>"
+        case .function(let name): "<function \(name)>"
         }
     }
 
@@ -56,11 +60,21 @@ public enum JinjaValue: Sendable {
         case .list: "list"
         case .dict: "dict"
         case .namespace: "namespace"
+        case .function: "function"
         }
     }
 
     /// `tojson`: JSON with Python's `json.dumps` spacing (`", "` and `": "`), non-ASCII kept.
-    var json: String {
+    var json: String { json(indent: nil, depth: 0) }
+
+    /// Python's `json.dumps(value, indent=indent)`: with an indent, each item on its own line,
+    /// `","` without a trailing space, and empty lists and dicts as `[]` and `{}`.
+    func json(indent: Int?, depth: Int) -> String {
+        func container(_ open: String, _ close: String, _ items: [String]) -> String {
+            guard let indent, !items.isEmpty else { return open + items.joined(separator: ", ") + close }
+            let inner = "\n" + String(repeating: " ", count: indent * (depth + 1))
+            return open + inner + items.joined(separator: "," + inner) + "\n" + String(repeating: " ", count: indent * depth) + close
+        }
         switch self {
         case .undefined, .none: return "null"
         case .bool(let b): return b ? "true" : "false"
@@ -80,9 +94,11 @@ public enum JinjaValue: Sendable {
                 }
             }
             return out + "\""
-        case .list(let l): return "[" + l.map(\.json).joined(separator: ", ") + "]"
-        case .dict(let d): return "{" + d.map { JinjaValue.string($0.key).json + ": " + $0.value.json }.joined(separator: ", ") + "}"
-        case .namespace(let ns): return JinjaValue.dict(ns.values).json
+        case .list(let l): return container("[", "]", l.map { $0.json(indent: indent, depth: depth + 1) })
+        case .dict(let d):
+            return container("{", "}", d.map { JinjaValue.string($0.key).json + ": " + $0.value.json(indent: indent, depth: depth + 1) })
+        case .namespace(let ns): return JinjaValue.dict(ns.values).json(indent: indent, depth: depth)
+        case .function: return "null"
         }
     }
 
@@ -99,6 +115,7 @@ public enum JinjaValue: Sendable {
         case (.dict(let x), .dict(let y)):
             x.count == y.count && x.allSatisfy { entry in y.contains { $0.key == entry.key && equal($0.value, entry.value) } }
         case (.namespace(let x), .namespace(let y)): x === y
+        case (.function(let x), .function(let y)): x == y
         default: false
         }
     }
