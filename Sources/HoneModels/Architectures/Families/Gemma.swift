@@ -23,6 +23,22 @@ extension DecoderFamily {
         }
     }
 
+    /// The attention keys Gemma 2 and 3 share: biases, the query scalar, soft-caps (the
+    /// sliding layers follow each family's own rule).
+    static func readGemma2Attention(_ r: inout ConfigReader, _ c: inout DecoderConfiguration) throws {
+        try readAttentionBias(&r, &c)
+        try refuseBidirectional(&r)
+        try readQueryScalar(&r, &c)
+        try readSoftCaps(&r, &c)
+    }
+
+    static func writeGemma2Attention(_ c: DecoderConfiguration, into json: inout [String: Any]) {
+        json["attention_bias"] = c.outputBias
+        writeQueryScalar(c, into: &json)
+        writeSoftCaps(c, into: &json)
+        writeLayerTypes(c, into: &json)
+    }
+
     /// Gemma 2 and 3: `query_pre_attn_scalar` sets the score scale to its −½ power.
     static func readQueryScalar(_ r: inout ConfigReader, _ c: inout DecoderConfiguration) throws {
         let scalar = try r.double("query_pre_attn_scalar") ?? 256

@@ -9,17 +9,9 @@ extension DecoderFamily {
         defaultTieWordEmbeddings: true,
         activationKeys: ["hidden_activation", "hidden_act"], defaultActivation: .geluTanh,
         readOwnKeys: { r, c in
-            try readAttentionBias(&r, &c)
-            try refuseBidirectional(&r)
-            try readQueryScalar(&r, &c)
-            try readSoftCaps(&r, &c)
+            try readGemma2Attention(&r, &c)
             try readLayerTypes(&r, &c, window: try r.int("sliding_window") ?? 4096) { $0 % 2 == 0 ? .sliding : .full }
         },
-        writeOwnKeys: { c, json in
-            json["attention_bias"] = c.outputBias
-            writeQueryScalar(c, into: &json)
-            writeSoftCaps(c, into: &json)
-            writeLayerTypes(c, into: &json)
-        },
+        writeOwnKeys: { c, json in writeGemma2Attention(c, into: &json) },
         referenceCases: ["gemma2"])
 }

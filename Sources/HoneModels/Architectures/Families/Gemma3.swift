@@ -11,19 +11,11 @@ extension DecoderFamily {
         activationKeys: ["hidden_activation", "hidden_act"], defaultActivation: .geluTanh,
         hasLocalRotary: true,
         readOwnKeys: { r, c in
-            try readAttentionBias(&r, &c)
-            try refuseBidirectional(&r)
-            try readQueryScalar(&r, &c)
-            try readSoftCaps(&r, &c)
+            try readGemma2Attention(&r, &c)
             let pattern = try r.int("_sliding_window_pattern") ?? r.int("sliding_window_pattern") ?? 6
             guard pattern > 0 else { throw r.error("`_sliding_window_pattern` is \(pattern), expected a positive number") }
             try readLayerTypes(&r, &c, window: try r.int("sliding_window") ?? 4096) { ($0 + 1) % pattern != 0 ? .sliding : .full }
         },
-        writeOwnKeys: { c, json in
-            json["attention_bias"] = c.outputBias
-            writeQueryScalar(c, into: &json)
-            writeSoftCaps(c, into: &json)
-            writeLayerTypes(c, into: &json)
-        },
+        writeOwnKeys: { c, json in writeGemma2Attention(c, into: &json) },
         referenceCases: ["gemma3"])
 }
