@@ -56,7 +56,11 @@ public enum LoadModelCommand: Command {
     public static let spec = CommandSpec(
         ["load", "model"], summary: "load a model (Hugging Face directory, GGUF, llama2.c, or hf:ORG/NAME)",
         discussion: """
-            The format is read from the files, not the name. Weights are kept as float32. The model \
+            The format is read from the files, not the name. Decoder families (`model_type`): \
+            \(DecoderFamily.all.map { "`\($0.modelType)` (\($0.displayName))" }.joined(separator: ", ")), and `gpt2`. \
+            Every `config.json` key is either read, known to be harmless for its family, or refused by \
+            name unless it holds transformers' default, in the transformers 4 and 5 layouts alike. \
+            Weights are kept as float32. The model \
             becomes the current one, which `generate`, `tokenize`, `show model` and `save model` use \
             unless given `model=NAME`; `as NAME` also makes a variable of that name. PyTorch pickles \
             (.bin, .pt, .pth) are refused: loading one runs arbitrary code. Convert them to safetensors. \
