@@ -22,9 +22,10 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
 
-        .target(name: "HoneTensor", dependencies: ["COpenBLAS"], swiftSettings: numericSettings),
+        .target(name: "HoneTensor", dependencies: ["COpenBLAS", "CDNNL"], swiftSettings: numericSettings),
         .target(name: "HoneModels", dependencies: ["HoneTensor"], swiftSettings: numericSettings),
         .target(name: "HonePEFT", dependencies: ["HoneModels"], swiftSettings: numericSettings),
         .target(name: "HoneTrain", dependencies: ["HonePEFT"], swiftSettings: numericSettings),

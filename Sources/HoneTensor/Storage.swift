@@ -29,6 +29,38 @@ public final class TensorStorage: @unchecked Sendable {
         precondition(dtype == .float32, "TensorStorage: \(dtype) storage read as float32")
         return raw.assumingMemoryBound(to: Float.self)
     }
+
+    /// Set on a model's weights: bf16 products (`Precision.bf16`) then convert this storage to
+    /// bf16 once and reuse the copy, instead of converting it at every product, as activations
+    /// are. Whoever writes such a storage in place must call `contentsChanged()`.
+    public var keepsBFloat16Copy: Bool {
+        get { bfloat16.withLock { $0.wanted } }
+        set { bfloat16.withLock { $0.wanted = newValue; if !newValue { $0.copy = nil } } }
+    }
+
+    private let bfloat16 = Mutex<(wanted: Bool, copy: TensorStorage?)>((false, nil))
+
+    /// Drops the bf16 copy after an in-place write (an optimizer step, a restore): the next bf16
+    /// product makes it again from the new values, so full fine-tuning refreshes it every step.
+    public func contentsChanged() {
+        bfloat16.withLock { $0.copy = nil }
+    }
+
+    /// Bytes held by this storage's bf16 copy (0 when it has none).
+    public var bfloat16CopyBytes: Int { bfloat16.withLock { $0.copy?.byteCount ?? 0 } }
+
+    /// The bf16 copy of every element (round to nearest even), made on first use; nil unless
+    /// `keepsBFloat16Copy` is set.
+    func bfloat16Copy() -> TensorStorage? {
+        bfloat16.withLock { state -> TensorStorage? in
+            guard state.wanted, dtype == .float32 else { return nil }
+            if let copy = state.copy { return copy }
+            let copy = TensorStorage(dtype: .bfloat16, count: count)
+            BFloat16Kernels.convert(floats, count: count, into: copy.raw.assumingMemoryBound(to: UInt16.self))
+            state.copy = copy
+            return copy
+        }
+    }
 }
 
 /// Current and peak bytes held by tensor storage, for `show memory`.

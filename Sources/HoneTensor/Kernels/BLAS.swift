@@ -47,7 +47,10 @@ public enum BLAS {
         defer { if threads != nil { Parallel.settingsLock.unlock() } }
         let decision = selection.withLock { decision -> String in
             if decision == nil { decision = selectCore() }
-            if let threads { openblas_set_num_threads(Int32(clamping: threads)) }
+            if let threads {
+                openblas_set_num_threads(Int32(clamping: threads))
+                OneDNN.setThreads(threads)
+            }
             return decision!
         }
         configured.store(true, ordering: .releasing)

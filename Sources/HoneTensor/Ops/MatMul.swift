@@ -1,19 +1,24 @@
 /// Matrix products on OpenBLAS. A transposed view is passed to `cblas_sgemm` as a transpose
 /// flag, never copied: `x.matmul(w.transposed())` costs one sgemm. Backward computes
 /// dA = dC·Bᵀ and dB = Aᵀ·dC the same way, and skips dB entirely when B is frozen.
+///
+/// Under `Precision.bf16` (where `Precision.bfloat16Path` computes in bf16) the products run on
+/// oneDNN instead, with bf16 inputs and FP32 results, forward and backward alike: the op keeps
+/// the precision it was made in, as autocast's backward does.
 
 struct MatMulOp: Op {
+    var precision: Precision = .fp32
     var name: String { "matmul" }
 
     func forward(_ inputs: [Tensor]) -> (Tensor, (Tensor, Tensor)) {
         let (a, b) = (inputs[0], inputs[1])
-        return (MatMul.product(a, b), (a.detached(), b.detached()))
+        return (MatMul.product(a, b, precision: precision), (a.detached(), b.detached()))
     }
 
     func backward(_ saved: (Tensor, Tensor), output: Tensor, gradient g: Tensor, needs: [Bool]) -> [Tensor?] {
         let (a, b) = saved
         var gradA: Tensor? = nil, gradB: Tensor? = nil
-        if needs[0] { gradA = MatMul.product(g, b.transposed()) }
+        if needs[0] { gradA = MatMul.product(g, b.transposed(), precision: precision) }
         if needs[1] {
             MatMul.weightGradients.add(1, ordering: .relaxed)
             if b.rank == 2 {
@@ -24,10 +29,10 @@ struct MatMulOp: Op {
                 let (rowsA, rowsG) = (a.reshaped([-1, k]), g.reshaped([-1, n]))
                 let storedTransposed = n > 1 && b.strides[0] == 1 && b.strides[1] >= k
                 gradB = storedTransposed
-                    ? MatMul.product(rowsG.transposed(), rowsA).transposed()
-                    : MatMul.product(rowsA.transposed(), rowsG)
+                    ? MatMul.product(rowsG.transposed(), rowsA, precision: precision).transposed()
+                    : MatMul.product(rowsA.transposed(), rowsG, precision: precision)
             } else {
-                gradB = MatMul.product(a.transposed(), g)
+                gradB = MatMul.product(a.transposed(), g, precision: precision)
             }
         }
         return [gradA, gradB]
@@ -79,8 +84,11 @@ public enum MatMul {
     }
 
     /// `a · b` over the last two axes. Shapes: [m,k]·[k,n]; [...,m,k]·[k,n] (b shared);
-    /// [...,m,k]·[...,k,n] with equal batch axes.
-    public static func product(_ a: Tensor, _ b: Tensor) -> Tensor {
+    /// [...,m,k]·[...,k,n] with equal batch axes. `precision: .bf16` computes on oneDNN from
+    /// bf16 copies of the operands (see `MatMulOp`); it falls back to FP32 where
+    /// `Precision.bfloat16Path` says bf16 would be slower.
+    public static func product(_ a: Tensor, _ b: Tensor, precision requested: Precision = .fp32) -> Tensor {
+        let precision = requested.effective
         precondition(a.rank >= 2 && b.rank >= 2, "matmul: needs at least 2-D tensors, got \(a.shape) and \(b.shape)")
         let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1], n = b.shape[b.rank - 1]
         precondition(b.shape[b.rank - 2] == k, "matmul: inner sizes differ: \(a.shape) · \(b.shape)")
@@ -90,19 +98,71 @@ public enum MatMul {
         }
         let batch = batchShape.reduce(1, *)
         let out = Tensor(uninitializedShape: batchShape + [m, n])
+        let compute: (Operand, Operand, Int, Int, UnsafeMutablePointer<Float>, Int, Int) -> Void
+        if precision == .bf16 {
+            compute = { ao, bo, rows, k, out, aOffset, bOffset in
+                let a16 = bfloat16(ao.tensor), b16 = bfloat16(bo.tensor)
+                withExtendedLifetime((a16, b16)) {
+                    BLAS.withSteadyThreads {
+                        OneDNN.gemm(ao.transpose, bo.transpose, m: rows, n: n, k: k,
+                                    a: a16.base + ao.tensor.offset + aOffset, lda: ao.leading,
+                                    b: b16.base + bo.tensor.offset + bOffset, ldb: bo.leading, c: out, ldc: n)
+                    }
+                }
+            }
+        } else {
+            compute = { ao, bo, rows, k, out, aOffset, bOffset in
+                gemm(ao, bo, m: rows, n: n, k: k, out: out, ldc: n, aOffset: aOffset, bOffset: bOffset)
+            }
+        }
         if b.rank == 2 && a.rank > 2, batch > 0 {
             // Shared right operand: fold the batch into rows when A's rows stack evenly.
             let folded = a.isContiguous ? a : a.contiguousCopy()
             let ao = Operand(tensor: folded, transpose: .normal, leading: k, batchStride: 0)
-            gemm(ao, operand(b), m: batch * m, n: n, k: k, out: out.pointer, ldc: n)
+            compute(ao, operand(b), batch * m, k, out.pointer, 0, 0)
             return out
         }
         let ao = operand(a), bo = operand(b)
+        if precision == .bf16, batch > 1 {
+            // Convert each operand once, not once per matrix of the batch.
+            let a16 = bfloat16(ao.tensor), b16 = bfloat16(bo.tensor)
+            withExtendedLifetime((a16, b16)) {
+                BLAS.withSteadyThreads {
+                    for i in 0..<batch {
+                        OneDNN.gemm(ao.transpose, bo.transpose, m: m, n: n, k: k,
+                                    a: a16.base + ao.tensor.offset + i * ao.batchStride, lda: ao.leading,
+                                    b: b16.base + bo.tensor.offset + i * bo.batchStride, ldb: bo.leading,
+                                    c: out.pointer + i * m * n, ldc: n)
+                    }
+                }
+            }
+            return out
+        }
         for i in 0..<batch {
-            gemm(ao, bo, m: m, n: n, k: k, out: out.pointer + i * m * n, ldc: n,
-                 aOffset: i * ao.batchStride, bOffset: i * bo.batchStride)
+            compute(ao, bo, m, k, out.pointer + i * m * n, i * ao.batchStride, i * bo.batchStride)
         }
         return out
+    }
+
+    /// A tensor's elements as bf16, addressed like its storage: `base + i` is storage element i
+    /// (only the elements the tensor spans are valid). A weight's kept copy when it has one;
+    /// otherwise the spanned elements converted now.
+    struct BFloat16Elements {
+        let base: UnsafePointer<UInt16>
+        let owner: TensorStorage
+    }
+
+    static func bfloat16(_ t: Tensor) -> BFloat16Elements {
+        if let copy = t.storage.bfloat16Copy() {
+            return BFloat16Elements(base: UnsafePointer(copy.raw.assumingMemoryBound(to: UInt16.self)), owner: copy)
+        }
+        var last = t.offset
+        for (size, stride) in zip(t.shape, t.strides) where size > 1 { last += (size - 1) * stride }
+        let span = t.count == 0 ? 0 : last - t.offset + 1
+        let converted = TensorStorage(dtype: .bfloat16, count: span)
+        let target = converted.raw.assumingMemoryBound(to: UInt16.self)
+        if span > 0 { BFloat16Kernels.convert(t.storage.floats + t.offset, count: span, into: target) }
+        return BFloat16Elements(base: UnsafePointer(target) - t.offset, owner: converted)
     }
 
     static func gemm(_ a: Operand, _ b: Operand, m: Int, n: Int, k: Int, out: UnsafeMutablePointer<Float>, ldc: Int, aOffset: Int = 0, bOffset: Int = 0) {
@@ -122,5 +182,6 @@ public enum MatMul {
 
 extension Tensor {
     /// The matrix product over the last two axes (see `MatMul.product` for the shapes).
-    public func matmul(_ other: Tensor) -> Tensor { MatMulOp().apply([self, other]) }
+    /// Runs in `Precision.current` (its effective path on this machine).
+    public func matmul(_ other: Tensor) -> Tensor { MatMulOp(precision: Precision.current.effective).apply([self, other]) }
 }
