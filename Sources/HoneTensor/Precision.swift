@@ -6,7 +6,7 @@
 /// Set for a computation with `Precision.$current.withValue(.bf16) { … }`: a task-local value,
 /// so a bf16 run never changes the numbers of an FP32 one on another thread. A product records
 /// the precision it ran in, and its backward pass uses the same one.
-public enum Precision: String, CaseIterable, Sendable, CustomStringConvertible {
+public enum Precision: String, CaseIterable, Codable, Sendable, CustomStringConvertible {
     case fp32
     case bf16
 

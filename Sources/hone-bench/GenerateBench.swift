@@ -33,6 +33,12 @@ struct GenerateBench: ParsableCommand {
     @Option(help: "The stories260K llama2.c checkpoint (skipped when absent).")
     var stories: String = "../shared/models/stories260K/stories260K.bin"
 
+    @Option(help: "fp32, or bf16: bf16 weight copies for decoding on any CPU, oneDNN's bf16 products on AMX.")
+    var precision: Precision = .fp32
+
+    @Option(help: "Quantise the blocks' linear weights first (q8_0: decoding reads the blocks in place).")
+    var quantize: String?
+
     @Flag(help: "After the figures, time each op of one evaluation forward and one generation.")
     var profile = false
 
@@ -48,6 +54,7 @@ struct GenerateBench: ParsableCommand {
         let decision = BLAS.configure(threads: threads)
         if let threads { Parallel.threads = threads }
         print("OpenBLAS core: \(BLAS.coreName) (\(decision)), BLAS threads: \(BLAS.threads), kernel threads: \(Parallel.threads)")
+        print(BFloat16Peak.isaLine + "; precision \(precision)" + (quantize.map { ", blocks' linear weights in \($0)" } ?? ""))
         print("model         params  generate tok/s  (prompt ms)  eval 8×256 tok/s")
         for name in models.split(separator: ",").map({ String($0).trimmingCharacters(in: .whitespaces) }) {
             let model: LlamaModel
@@ -59,17 +66,19 @@ struct GenerateBench: ParsableCommand {
                 }
                 let (configuration, weights) = try Llama2CReader.read(path: stories)
                 model = try LlamaModel(configuration: configuration, weights: weights, file: stories)
-            case "s": model = try Self.randomLlama(dim: 288, layers: 6, heads: 6, hidden: 768)
-            case "m": model = try Self.randomLlama(dim: 768, layers: 12, heads: 12, hidden: 2048)
-            default: throw ValidationError("unknown model `\(name)`; expected stories260K, S or M")
+            default: model = try BenchModel.parse(name)[0].make()
+            }
+            if let quantize {
+                guard let format = QuantizationFormat(rawValue: quantize) else { throw ValidationError("unknown format `\(quantize)`; expected nf4, q8_0 or q4_0") }
+                for module in model.linearModules { try model.quantizeWeight(module.name + ".weight", format: format) }
             }
             if let saveGGUF, name.lowercased() != "stories260k" {
                 let path = saveGGUF + "/\(name).gguf"
                 try GGUFLlama.write(model: model, tokenizerMetadata: Self.placeholderVocabulary(model.vocabularySize), to: path, name: name)
                 print("wrote \(path)")
             }
-            let (generate, prompt) = generation(model)
-            let evaluate = evaluation(model)
+            let (generate, prompt) = Precision.$current.withValue(precision) { generation(model) }
+            let evaluate = Precision.$current.withValue(precision) { evaluation(model) }
             let params = format(Double(model.parameterCount) / 1e6, 1) + "M"
             let promptMS = "(" + format(prompt * 1e3, 1) + ")"
             let columns = [name.padding(12), params.padding(left: 8), format(generate, 1).padding(left: 16),
@@ -141,9 +150,13 @@ struct GenerateBench: ParsableCommand {
 
     /// A Llama with N(0, 0.02) weights, norms at 1, untied embeddings, vocabulary 32000.
     static func randomLlama(dim: Int, layers: Int, heads: Int, hidden: Int) throws -> LlamaModel {
-        let configuration = LlamaConfiguration(
+        try random(LlamaConfiguration(
             hiddenSize: dim, intermediateSize: hidden, numHiddenLayers: layers, numAttentionHeads: heads,
-            numKeyValueHeads: heads, vocabSize: 32000, maxPositionEmbeddings: 1024, tieWordEmbeddings: false)
+            numKeyValueHeads: heads, vocabSize: 32000, maxPositionEmbeddings: 1024, tieWordEmbeddings: false))
+    }
+
+    /// A model of `configuration` with N(0, 0.02) weights and norms at 1.
+    static func random(_ configuration: LlamaConfiguration) throws -> LlamaModel {
         var random = RandomGenerator(seed: 42)
         var weights: [String: Tensor] = [:]
         for (name, shape) in configuration.parameterShapes {

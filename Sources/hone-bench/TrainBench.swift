@@ -26,33 +26,38 @@ struct TrainBench: ParsableCommand {
     var threads: Int?
     @Option(help: "Timed steps per case; the median is reported.")
     var runs: Int = 3
-    @Option(help: "Sizes: any of S, M, comma-separated.")
+    @Option(help: "Sizes: any of S, M, L (Qwen2.5-0.5B's shape), comma-separated.")
     var models: String = "S,M"
     @Option(help: "Methods: any of lora, full, comma-separated.")
     var methods: String = "lora,full"
+    @Option(help: "fp32, or bf16 mixed precision (oneDNN's bf16 products on AMX; FP32 products elsewhere).")
+    var precision: Precision = .fp32
 
     func run() throws {
         let decision = BLAS.configure(threads: threads)
         if let threads { Parallel.threads = threads }
         print("OpenBLAS core: \(BLAS.coreName) (\(decision)), BLAS threads: \(BLAS.threads), kernel threads: \(Parallel.threads)")
+        print(BFloat16Peak.isaLine)
         let before = SGEMMPeak.measure(shapes: SGEMMPeak.blockShapes, printing: false)
+        let bf16Before = precision.effective == .bf16 ? BFloat16Peak.measure() : nil
         var rows: [(String, String, Double, Double, Double)] = []
-        for name in models.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).uppercased() }) {
+        for size in try BenchModel.parse(models) {
+            let name = size.rawValue
             for method in methods.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) {
-                let model: LlamaModel
-                switch name {
-                case "S": model = try GenerateBench.randomLlama(dim: 288, layers: 6, heads: 6, hidden: 768)
-                case "M": model = try GenerateBench.randomLlama(dim: 768, layers: 12, heads: 12, hidden: 2048)
-                default: throw ValidationError("unknown size `\(name)`; expected S or M")
-                }
+                let model = try size.make()
                 guard method == "lora" || method == "full" else { throw ValidationError("unknown method `\(method)`; expected lora or full") }
                 let (seconds, flops) = try step(model, lora: method == "lora")
                 rows.append((name, method, 2048 / seconds, flops / seconds / 1e9, Self.peakResidentBytes()))
             }
         }
         let after = SGEMMPeak.measure(shapes: SGEMMPeak.blockShapes, printing: false)
-        let peak = max(before, after)
-        print("sgemm peak: \(format(before, 1)) GF/s before, \(format(after, 1)) after; MFU uses \(format(peak, 1))")
+        var peak = max(before, after)
+        print("precision \(precision); sgemm peak: \(format(before, 1)) GF/s before, \(format(after, 1)) after")
+        if let bf16Before, let bf16After = BFloat16Peak.measure() {
+            peak = max(bf16Before, bf16After)
+            print("bf16 (oneDNN) peak: \(format(bf16Before, 1)) GF/s before, \(format(bf16After, 1)) after")
+        }
+        print("MFU uses \(format(peak, 1)) GF/s")
         print("size  method   tokens/s   GF/s    MFU   peak RSS")
         for (name, method, rate, gflops, rss) in rows {
             print(name.padding(toLength: 6, withPad: " ", startingAt: 0) + method.padding(toLength: 6, withPad: " ", startingAt: 0)
@@ -84,6 +89,7 @@ struct TrainBench: ParsableCommand {
         settings.batchSize = 8
         settings.maxGradientNorm = 0
         settings.steps = 1_000_000
+        settings.precision = precision
         var random = RandomGenerator(seed: 3)
         let ids = (0..<(8 * 256)).map { _ in Int(random.next() % 32000) }
         let examples = (0..<8).map { b in (ids: Array(ids[b * 256..<(b + 1) * 256]), labels: Array(ids[b * 256..<(b + 1) * 256])) }

@@ -424,6 +424,7 @@ private final class StubModel: LanguageModel {
     var quantizedWeights: [String: QuantizedMatrix] { [:] }
     func quantizeWeight(_ name: String, format: QuantizationFormat) throws {}
     var parameterCount: Int { parameters.reduce(0) { $0 + $1.tensor.count } }
+    var weights: [String: Tensor] { Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.tensor) }) }
     var architecture: ModelArchitecture { .gpt2 }
     func parameterKind(of name: String) -> ParameterKind? { nil }
     var defaultLoRATargets: [String] { [] }

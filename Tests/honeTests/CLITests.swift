@@ -13,10 +13,11 @@ struct CLITests {
         var stderr: String
     }
 
-    static func hone(_ arguments: [String], stdin: String = "", directory: String? = nil) throws -> Run {
+    static func hone(_ arguments: [String], stdin: String = "", directory: String? = nil, environment: [String: String] = [:]) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try #require(binary, "the hone binary is not built"))
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let input = Pipe(), output = Pipe(), error = Pipe()
         process.standardInput = input

@@ -22,7 +22,7 @@ public enum CompareCommand: Command {
             trained with the run's adapter active. Everything is put back as it was afterwards. \
             Returns a list of records, one per item.
             """,
-        category: .training, arguments: [items.spec, metrics.spec, n.spec, maxTokens.spec, data.spec],
+        category: .training, arguments: [items.spec, metrics.spec, n.spec, maxTokens.spec, data.spec, PrecisionChoice.argument.spec],
         examples: [.init("compare base default on stories.val", "the base model against the adapter `default`"),
                    .init("compare run-1 run-2 on stories.test metrics=all", "two runs, with generation metrics")],
         isHeavy: true)

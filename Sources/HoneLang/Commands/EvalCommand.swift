@@ -34,7 +34,7 @@ public enum EvalCommand: Command {
             answers; these also imply the generation metrics. Returns a record of the numbers.
             """,
         category: .training,
-        arguments: [data.spec, metrics.spec, n.spec, maxTokens.spec, template.spec, seq.spec, batch.spec, model.spec]
+        arguments: [data.spec, metrics.spec, n.spec, maxTokens.spec, template.spec, seq.spec, batch.spec, PrecisionChoice.argument.spec, model.spec]
             + AugmentationArguments.specs,
         examples: [.init("eval stories.val", "loss, perplexity and accuracy, against the base model"),
                    .init("eval wikisql.test metrics=all n=10", "also exact match, contains and ROUGE-L on 10 generated answers"),

@@ -40,7 +40,7 @@ public enum GenerateCommand: Command {
             continuation and returned as `prompt`.
             """,
         category: .models,
-        arguments: [prompt.spec, maxTokens.spec, temperature.spec, topK.spec, topP.spec, repetitionPenalty.spec, seed.spec, stop.spec, model.spec,
+        arguments: [prompt.spec, maxTokens.spec, temperature.spec, topK.spec, topP.spec, repetitionPenalty.spec, seed.spec, stop.spec, PrecisionChoice.argument.spec, model.spec,
                     template.spec] + AugmentationArguments.specs,
         examples: [.init(#"generate "Once upon a time" max_tokens=20 temperature=0"#, "greedy: the most likely continuation"),
                    .init(#"generate "Name a colour." template=alpaca"#, "the prompt wrapped in the Alpaca instruction format"),

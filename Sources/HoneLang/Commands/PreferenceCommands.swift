@@ -17,7 +17,7 @@ enum PreferenceTraining {
 
     static let shared: [ArgumentSpec] = [A.data.spec, A.steps.spec, A.epochs.spec, A.lr.spec, A.batch.spec, A.accumulate.spec, A.seq.spec,
                                           A.val.spec, A.evalEvery.spec, A.patience.spec, A.saveEvery.spec, A.method.spec, A.schedule.spec,
-                                          A.warmup.spec, A.optimizer.spec, A.weightDecay.spec, A.clip.spec, A.seed.spec, A.model.spec, A.name.spec]
+                                          A.warmup.spec, A.optimizer.spec, A.weightDecay.spec, A.clip.spec, A.seed.spec, PrecisionChoice.argument.spec, A.model.spec, A.name.spec]
 
     static func run(_ arguments: BoundArguments, kind: String, in context: CommandContext) throws -> Value {
         let handle = try ModelReference.resolve(arguments.optional(A.model), in: context, range: arguments.range(of: A.model))

@@ -14,7 +14,7 @@ struct ReinforcementRun {
     /// `train`'s arguments that reinforcement learning takes too.
     static let trainingArguments = [A.data.spec, A.steps.spec, A.epochs.spec, A.lr.spec, A.batch.spec, A.accumulate.spec, A.val.spec,
                                     A.evalEvery.spec, A.patience.spec, A.saveEvery.spec, A.method.spec, A.schedule.spec, A.warmup.spec,
-                                    A.optimizer.spec, A.weightDecay.spec, A.clip.spec, A.seed.spec, A.model.spec]
+                                    A.optimizer.spec, A.weightDecay.spec, A.clip.spec, A.seed.spec, PrecisionChoice.argument.spec, A.model.spec]
 
     let handle: ModelHandle
     let tokenizer: any Tokenizer

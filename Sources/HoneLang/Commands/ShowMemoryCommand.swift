@@ -1,5 +1,6 @@
 import Foundation
 import HoneModels
+import HoneTensor
 import HonePEFT
 import HoneTrain
 
@@ -17,7 +18,7 @@ public enum ShowMemoryCommand: Command {
             `train` refuses a run whose estimate exceeds the free memory. Returns the estimate in bytes.
             """,
         category: .training,
-        arguments: [A.data.spec, A.batch.spec, A.seq.spec, A.method.spec, A.optimizer.spec, A.checkpointing.spec, A.patience.spec, A.model.spec],
+        arguments: [A.data.spec, A.batch.spec, A.seq.spec, A.method.spec, A.optimizer.spec, A.checkpointing.spec, A.patience.spec, PrecisionChoice.argument.spec, A.model.spec],
         examples: [.init("show memory batch=8 seq=512", "for the current model and adapter"),
                    .init("show memory method=full checkpointing", "full fine-tuning, recomputing activations")])
 
@@ -42,6 +43,12 @@ public enum ShowMemoryCommand: Command {
         context.show("training \(settings.method == .full ? "every weight" : "the active adapter") of \(handle.name) "
                      + "(\(ModelHandle.count(trainable)) trainable), batch \(settings.batchSize) × \(sequence) tokens:")
         context.show(Table.render(header: ["", "estimate"], rows: rows))
+        let precision = settings.precision ?? .fp32
+        let held = Set(handle.model.weights.values.map { ObjectIdentifier($0.storage) })
+        let copies = handle.model.weights.values.reduce(into: [ObjectIdentifier: Int]()) { $0[ObjectIdentifier($1.storage)] = $1.storage.bfloat16CopyBytes }
+        let copyBytes = copies.values.reduce(0, +)
+        context.show("  precision \(precision): \(precision.pathDescription)"
+                     + (copyBytes > 0 ? "; bf16 copies of \(held.count) weights held now: \(ModelHandle.bytes(copyBytes))" : ""))
         if trainable == 0 && settings.method == .adapter { context.show("  (no active adapter: `lora …` adds one, or method=full)") }
         if let available = TrainingMemory.available() {
             let fits = memory.additional <= available

@@ -30,7 +30,7 @@ public enum TrainCommand: Command {
         arguments: [A.data.spec, A.steps.spec, A.epochs.spec, A.lr.spec, A.batch.spec, A.accumulate.spec, A.seq.spec, A.val.spec,
                     A.evalEvery.spec, A.patience.spec, A.saveEvery.spec, A.sampleEvery.spec, A.samples.spec, A.method.spec,
                     A.schedule.spec, A.warmup.spec, A.optimizer.spec, A.weightDecay.spec, A.momentum.spec, A.clip.spec,
-                    A.trainOn.spec, A.checkpointing.spec, A.seed.spec, A.model.spec, A.name.spec],
+                    A.trainOn.spec, A.checkpointing.spec, A.seed.spec, PrecisionChoice.argument.spec, A.model.spec, A.name.spec],
         examples: [.init("train stories.train epochs=3 lr=2e-4 batch=8", "three passes, validating on stories.val when it exists"),
                    .init("train steps=200 val=stories.val eval_every=20 patience=3", "stop when validation loss stops falling"),
                    .init("let r = train method=full steps=50 lr=5e-5 as full_ft", "every weight, kept as `r` for `compare`")],

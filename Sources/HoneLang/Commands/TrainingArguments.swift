@@ -1,4 +1,5 @@
 import Foundation
+import HoneTensor
 import HoneTrain
 
 /// The arguments `train` and `show memory` share, declared once: both read the same words the
@@ -69,6 +70,8 @@ enum TrainingArguments {
         var sessionSeed = 0
         if case .int(let v) = context.session.option("seed") { sessionSeed = v }
         s.seed = UInt64(arguments.optional(seed) ?? sessionSeed)
+        // `precision=` or the session's, resolved for every command by the registry.
+        s.precision = Precision.current
         return s
     }
 }

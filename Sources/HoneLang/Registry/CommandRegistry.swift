@@ -1,3 +1,5 @@
+import HoneTensor
+
 /// The commands a session knows. `builtins` is the one hand-kept list of command types (a test
 /// checks that every `Command` in `Commands/` is on it); everything else is derived from specs.
 public struct CommandRegistry: Sendable {
@@ -109,6 +111,7 @@ public struct CommandRegistry: Sendable {
 
     func run(_ command: any Command.Type, _ arguments: BoundArguments, in context: CommandContext) throws -> Value {
         if usesStandIns && command.spec.isHeavy { return .none }
-        return try command.run(arguments, in: context)
+        let precision = PrecisionChoice.requested(by: command, arguments, in: context)
+        return try Precision.$current.withValue(precision) { try command.run(arguments, in: context) }
     }
 }

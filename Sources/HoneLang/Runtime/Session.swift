@@ -14,6 +14,8 @@ public final class Session {
     public let workspace = Workspace()
     /// Files being run by `run`, innermost last, to refuse a script that includes itself.
     var includeStack: [String] = []
+    /// Set once the session has said that bf16 runs its products in FP32 on this CPU.
+    var toldAboutPrecisionFallback = false
 
     public struct HistoryEntry: Sendable {
         public var text: String

@@ -1,4 +1,5 @@
 import Foundation
+import HoneTensor
 
 /// A session option that `set` changes. The table below is the one place options are declared;
 /// `set`'s arguments, its help and its completion derive from it.
@@ -21,6 +22,9 @@ extension SessionOption {
         SessionOption(
             name: "threads", type: .int(1...256), defaultValue: .int(ProcessInfo.processInfo.activeProcessorCount),
             help: "threads for matrix products and kernels (default: the number of cores)"),
+        SessionOption(
+            name: "precision", type: .choice(Precision.allCases.map(\.rawValue)), defaultValue: .string("fp32"),
+            help: "matrix products in fp32, or bf16 mixed precision (bf16 inputs, FP32 sums; oneDNN's AMX kernels, or FP32 products where the CPU has no AMX)"),
         SessionOption(
             name: "verbose", type: .choice(Verbosity.allCases.map(\.rawValue)), defaultValue: .string("normal"),
             help: "how much commands explain: `quiet` (results only), `normal`, `full` (the numbers behind them)"),

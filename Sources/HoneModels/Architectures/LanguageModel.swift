@@ -24,6 +24,9 @@ public protocol LanguageModel: AnyObject {
     var headDim: Int { get }
     /// The weights in checkpoint order (a tied output embedding appears once, as the input embedding).
     var parameters: [(name: String, tensor: Tensor)] { get }
+    /// The float32 weights as stored, by name (quantised ones are not here, and none is
+    /// dequantised to list them).
+    var weights: [String: Tensor] { get }
     /// Logits [B, T, vocab] for `tokens`, row-major [B, T] with B = `batch`. Without a cache the
     /// positions are 0..<T and the forward records gradients when grad mode is on. With a cache
     /// the positions are `cache.length ..< cache.length + T`; the keys and values of these

@@ -13,6 +13,7 @@ struct WeightStore {
     let storedTransposed: Set<String>
 
     init(_ floats: [String: Tensor], linearModules: [LinearModule]) {
+        for tensor in floats.values { Self.keepBFloat16Copy(of: tensor) }
         self.floats = floats
         quantizable = Set(linearModules.map { $0.name + ".weight" })
         storedTransposed = Set(linearModules.filter(\.storesTransposed).map { $0.name + ".weight" })
@@ -39,7 +40,16 @@ struct WeightStore {
             throw CheckpointError(file: "<model>", tensor: name, "has shape \(shape); the replacement has \(tensor.shape)")
         }
         quantized[name] = nil
-        floats[name] = tensor.dtype == .float32 ? tensor : tensor.converted(to: .float32)
+        let stored = tensor.dtype == .float32 ? tensor : tensor.converted(to: .float32)
+        Self.keepBFloat16Copy(of: stored)
+        floats[name] = stored
+    }
+
+    /// Weights' products under `precision=bf16` read a bf16 copy made once (and remade after
+    /// an optimizer step or a restore), not a conversion per product; the copy exists only
+    /// once a bf16 product has needed it, so FP32 sessions never hold one.
+    private static func keepBFloat16Copy(of tensor: Tensor) {
+        tensor.storage.keepsBFloat16Copy = true
     }
 
     /// Stores the linear weight `name` quantised and drops its float tensor.

@@ -115,6 +115,10 @@ public enum MatMul {
                 gemm(ao, bo, m: rows, n: n, k: k, out: out, ldc: n, aOffset: aOffset, bOffset: bOffset)
             }
         }
+        if requested == .bf16, b.rank == 2, batch * m <= CompactWeightKernels.maximumRows,
+           let done = decodingProduct(a, b, rows: batch * m, into: out) {
+            return done
+        }
         if b.rank == 2 && a.rank > 2, batch > 0 {
             // Shared right operand: fold the batch into rows when A's rows stack evenly.
             let folded = a.isContiguous ? a : a.contiguousCopy()
@@ -140,6 +144,22 @@ public enum MatMul {
         }
         for i in 0..<batch {
             compute(ao, bo, m, k, out.pointer + i * m * n, i * ao.batchStride, i * bo.batchStride)
+        }
+        return out
+    }
+
+    /// A few rows times a weight that keeps a bf16 copy, stored [n, k] and used transposed (a
+    /// linear layer while decoding): read from the copy by `CompactWeightKernels`, on any ISA,
+    /// since there the weight's bytes set the speed. Nil when `b` is not such a weight.
+    static func decodingProduct(_ a: Tensor, _ b: Tensor, rows: Int, into out: Tensor) -> Tensor? {
+        let bo = operand(b)
+        guard bo.transpose == .transposed, bo.tensor === b, let copy = b.storage.bfloat16Copy() else { return nil }
+        let (k, n) = (b.shape[0], b.shape[1])
+        let x = a.isContiguous ? a : a.contiguousCopy()
+        withExtendedLifetime((x, copy)) {
+            CompactWeightKernels.bfloat16(rows: rows, n: n, k: k, x: x.pointer, ldx: k,
+                                          w: copy.raw.assumingMemoryBound(to: UInt16.self) + b.offset, ldw: bo.leading,
+                                          out: out.pointer, ldo: n)
         }
         return out
     }
@@ -183,5 +203,5 @@ public enum MatMul {
 extension Tensor {
     /// The matrix product over the last two axes (see `MatMul.product` for the shapes).
     /// Runs in `Precision.current` (its effective path on this machine).
-    public func matmul(_ other: Tensor) -> Tensor { MatMulOp(precision: Precision.current.effective).apply([self, other]) }
+    public func matmul(_ other: Tensor) -> Tensor { MatMulOp(precision: Precision.current).apply([self, other]) }
 }

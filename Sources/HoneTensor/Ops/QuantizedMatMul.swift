@@ -54,6 +54,13 @@ enum QuantizedMatMul {
         let (n, k) = (w.rows, w.cols)
         if m == 0 || n == 0 { return }
         if k == 0 { Elementwise.fill(out, 0, count: m * n); return }
+        if w.format == .q8_0, m <= CompactWeightKernels.maximumRows {
+            // Decoding: read the blocks in place (memory-bound, so fewer bytes is faster).
+            w.blockBytes.withUnsafeBufferPointer { blocks in
+                CompactWeightKernels.q8_0(rows: m, n: n, k: k, x: x, blocks: blocks.baseAddress!, out: out, ldo: n)
+            }
+            return
+        }
         let tile = tileRows(w)
         let scratch = TensorStorage(dtype: .float32, count: tile * k)
         for start in stride(from: 0, to: n, by: tile) {

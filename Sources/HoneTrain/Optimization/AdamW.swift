@@ -52,6 +52,7 @@ public final class AdamW: Optimizer {
                     }
                 }
             }
+            p.storage.contentsChanged()
         }
     }
 

@@ -37,6 +37,7 @@ public final class SGD: Optimizer {
                     }
                 }
             }
+            p.storage.contentsChanged()
         }
     }
 

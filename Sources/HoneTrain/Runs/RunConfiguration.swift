@@ -1,5 +1,6 @@
 import Foundation
 import HonePEFT
+import HoneTensor
 
 /// A run's `config.json`: everything needed to understand it later and to rebuild it for
 /// `resume` in a new process (the model's source, the adapter's settings, the data's
@@ -64,6 +65,10 @@ public struct RunConfiguration: Codable, Sendable {
     /// True for a `reward train` run (a scalar head, `score.weight`, trains with the adapter).
     public var rewardModel: Bool?
     public var totalSteps: Int
+    /// What ran for the run's precision on the machine that started it: oneDNN's bf16 kernels
+    /// with the ISA, or FP32 products and the CPU feature that was missing (nil before this was
+    /// recorded).
+    public var precisionPath: String?
     public var trainableParameters: Int
     /// The parameters weight decay skips (Hugging Face's rule: biases and norm weights).
     public var noWeightDecay: [String]
@@ -79,6 +84,7 @@ public struct RunConfiguration: Codable, Sendable {
         self.validation = validation
         self.template = template
         self.settings = settings
+        self.precisionPath = (settings.precision ?? .fp32).pathDescription
         self.totalSteps = totalSteps
         self.trainableParameters = trainableParameters
         self.noWeightDecay = noWeightDecay

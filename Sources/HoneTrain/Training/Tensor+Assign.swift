@@ -9,5 +9,6 @@ extension Tensor {
             let p = pointer
             values.withUnsafeBufferPointer { for i in 0..<count { p[i] = $0[i] } }
         }
+        storage.contentsChanged()
     }
 }

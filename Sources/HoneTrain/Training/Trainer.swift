@@ -123,7 +123,12 @@ public final class Trainer {
 
     /// One optimizer step. On a non-finite loss or gradient the weights are left as they were
     /// before the previous update (the last that gave a finite loss) and nothing is applied.
+    /// In the precision of `settings` (FP32 when it has none).
     public func step() -> StepResult {
+        Precision.$current.withValue(settings.precision ?? .fp32) { stepInPrecision() }
+    }
+
+    private func stepInPrecision() -> StepResult {
         let start = ContinuousClock.now
         let micro = (0..<settings.accumulate).map { order.batch(position.microBatch + $0) }
         let stepWeight = micro.reduce(0) { $0 + objective.weight(of: $1) }

@@ -51,7 +51,15 @@ public final class TrainingLoop {
         if let log { evaluations = log.events().filter { $0.kind == .eval }.compactMap { e in e.validationLoss.map { (e.step, $0) } } }
     }
 
+    /// Runs in the precision of the run's settings, whatever the caller's, so `resume` continues
+    /// a bf16 run in bf16.
     public func run(isInterrupted: () -> Bool, onEvent: (TrainingEvent) -> Void) throws -> TrainingStop {
+        try Precision.$current.withValue(trainer.settings.precision ?? .fp32) {
+            try runSteps(isInterrupted: isInterrupted, onEvent: onEvent)
+        }
+    }
+
+    private func runSteps(isInterrupted: () -> Bool, onEvent: (TrainingEvent) -> Void) throws -> TrainingStop {
         let settings = trainer.settings
         let start = ContinuousClock.now
         let elapsedBefore = state.elapsedSeconds

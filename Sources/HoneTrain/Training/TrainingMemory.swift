@@ -1,5 +1,6 @@
 import Foundation
 import HoneModels
+import HoneTensor
 
 /// The memory a `train` will need, estimated before it starts, by part. The activation term is
 /// calibrated on `hone-bench train` (shapes S and M, batch 8 × 256): it over-estimates peak
@@ -40,6 +41,12 @@ public struct TrainingMemory: Sendable {
             ("activations (\(settings.batchSize) × \(Int(t)) tokens\(settings.gradientCheckpointing ? ", checkpointed" : ""))", bytes(activations)),
             ("runtime", 150 << 20),
         ]
+        // bf16 products on oneDNN read a bf16 copy of each float weight, kept beside it (the
+        // FP32 weights stay, so `precision=fp32` gives its own numbers again).
+        if settings.precision?.effective == .bf16 {
+            let floats = Double(model.parameterCount - quantized.reduce(0) { $0 + $1.count })
+            parts.insert(("bf16 copies of the weights", bytes(floats * 2)), at: 1)
+        }
     }
 
     /// MemAvailable from /proc/meminfo, or nil where there is none.

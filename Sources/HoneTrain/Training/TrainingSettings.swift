@@ -1,4 +1,5 @@
 import Foundation
+import HoneTensor
 
 /// What `train` trains: the active adapter's weights, or every weight of the model.
 public enum TrainingMethod: String, Codable, Sendable, CaseIterable {
@@ -57,6 +58,10 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     /// Take the loss on prompt tokens too (the default is the completion only).
     public var trainOnAll = false
     public var gradientCheckpointing = false
+    /// The precision of the run's matrix products (`Precision`); every trained weight's master
+    /// copy, the optimizer state, norms and losses stay FP32 either way. Nil in configurations
+    /// written before precision was a setting: those ran in FP32.
+    public var precision: Precision?
 
     public init() {}
 
