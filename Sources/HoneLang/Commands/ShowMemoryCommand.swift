@@ -44,11 +44,11 @@ public enum ShowMemoryCommand: Command {
                      + "(\(ModelHandle.count(trainable)) trainable), batch \(settings.batchSize) × \(sequence) tokens:")
         context.show(Table.render(header: ["", "estimate"], rows: rows))
         let precision = settings.precision ?? .fp32
-        let held = Set(handle.model.weights.values.map { ObjectIdentifier($0.storage) })
+        // By storage, so a tied embedding's copy counts once.
         let copies = handle.model.weights.values.reduce(into: [ObjectIdentifier: Int]()) { $0[ObjectIdentifier($1.storage)] = $1.storage.bfloat16CopyBytes }
-        let copyBytes = copies.values.reduce(0, +)
+            .filter { $0.value > 0 }
         context.show("  precision \(precision): \(precision.pathDescription)"
-                     + (copyBytes > 0 ? "; bf16 copies of \(held.count) weights held now: \(ModelHandle.bytes(copyBytes))" : ""))
+                     + (copies.isEmpty ? "" : "; bf16 copies of \(copies.count) weights held now: \(ModelHandle.bytes(copies.values.reduce(0, +)))"))
         if trainable == 0 && settings.method == .adapter { context.show("  (no active adapter: `lora …` adds one, or method=full)") }
         if let available = TrainingMemory.available() {
             let fits = memory.additional <= available

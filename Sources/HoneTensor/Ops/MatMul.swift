@@ -152,13 +152,13 @@ public enum MatMul {
     /// linear layer while decoding): read from the copy by `CompactWeightKernels`, on any ISA,
     /// since there the weight's bytes set the speed. Nil when `b` is not such a weight.
     static func decodingProduct(_ a: Tensor, _ b: Tensor, rows: Int, into out: Tensor) -> Tensor? {
-        let bo = operand(b)
-        guard bo.transpose == .transposed, bo.tensor === b, let copy = b.storage.bfloat16Copy() else { return nil }
+        // Wᵀ of a row-major W [n, k]: unit stride down b's rows, whole rows of W across.
         let (k, n) = (b.shape[0], b.shape[1])
+        guard b.strides[0] == 1, b.strides[1] >= k, let copy = b.storage.bfloat16Copy() else { return nil }
         let x = a.isContiguous ? a : a.contiguousCopy()
         withExtendedLifetime((x, copy)) {
             CompactWeightKernels.bfloat16(rows: rows, n: n, k: k, x: x.pointer, ldx: k,
-                                          w: copy.raw.assumingMemoryBound(to: UInt16.self) + b.offset, ldw: bo.leading,
+                                          w: copy.raw.assumingMemoryBound(to: UInt16.self) + b.offset, ldw: b.strides[1],
                                           out: out.pointer, ldo: n)
         }
         return out
