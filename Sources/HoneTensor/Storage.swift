@@ -69,6 +69,7 @@ public enum MemoryStats {
     private static let peak = Atomic<Int>(0)
 
     static func allocated(_ bytes: Int) {
+        ledger?.net.add(bytes, ordering: .relaxed)
         let now = current.add(bytes, ordering: .relaxed).newValue
         var seen = peak.load(ordering: .relaxed)
         while now > seen {
@@ -78,7 +79,25 @@ public enum MemoryStats {
         }
     }
 
-    static func released(_ bytes: Int) { current.subtract(bytes, ordering: .relaxed) }
+    static func released(_ bytes: Int) {
+        ledger?.net.subtract(bytes, ordering: .relaxed)
+        current.subtract(bytes, ordering: .relaxed)
+    }
+
+    /// Set by `countingOwnBytes`: the count of one task's own allocations and releases.
+    @TaskLocal private static var ledger: Ledger?
+
+    private final class Ledger: Sendable { let net = Atomic<Int>(0) }
+
+    /// Runs `body` and returns, beside its result, the bytes it allocated minus the bytes it
+    /// released, counting only storage made or freed by this task. `currentBytes` is
+    /// process-wide, so work on other threads (parallel tests, a second session) would blur a
+    /// difference of it; this count sees only the caller's own tensors.
+    public static func countingOwnBytes<T>(_ body: () throws -> T) rethrows -> (result: T, netBytes: Int) {
+        let ledger = Ledger()
+        let result = try $ledger.withValue(ledger) { try body() }
+        return (result, ledger.net.load(ordering: .relaxed))
+    }
 
     /// Bytes held by live tensors now.
     public static var currentBytes: Int { current.load(ordering: .relaxed) }

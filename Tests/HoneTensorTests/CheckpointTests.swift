@@ -85,18 +85,18 @@ struct CheckpointTests {
             let blocks = (0..<4).map { Block(width: 256, seed: UInt64($0)) }
             var rng = RandomGenerator(seed: 3)
             let input = Tensor.randn([4, 128, 256], using: &rng)
-            let before = MemoryStats.currentBytes
             var x = input
-            for block in blocks {
-                x = checkpointed ? Tensor.checkpointed(inputs: [x]) { block($0[0]) } : block(x)
-            }
-            let held = MemoryStats.currentBytes - before
+            let held = MemoryStats.countingOwnBytes {
+                for block in blocks {
+                    x = checkpointed ? Tensor.checkpointed(inputs: [x]) { block($0[0]) } : block(x)
+                }
+            }.netBytes
             (x * x).sum().backward()
             return held
         }
-        // Other tests allocate meanwhile (the count is process-wide), so compare with a wide
-        // margin: the plain graph keeps each block's norm output, two products of 3× the width
-        // and the activation, about 9 inputs' worth against the checkpointed block's output.
+        // Only this test's own allocations are counted (other tests run in parallel). The plain
+        // graph keeps each block's norm output, two products of 3× the width and the
+        // activation, about 9 inputs' worth against the checkpointed block's output.
         let plain = liveBytes(checkpointed: false), checkpointed = liveBytes(checkpointed: true)
         print("live bytes after the forward: plain \(plain), checkpointed \(checkpointed)")
         #expect(checkpointed * 3 < plain)

@@ -50,6 +50,8 @@ public enum LoadModelCommand: Command {
     static let tokenizer = Arg<String>.option("tokenizer", .path(extensions: ["bin"]),
         help: "the tokenizer.bin of a llama2.c checkpoint (default: tokenizer.bin or tok<vocab>.bin beside it)")
     static let name = Arg<String>.clause("as", .name, help: "the name the session keeps the model under (default: from the file name)")
+    static let dequantize = Arg<Bool>.option("dequantize", .bool, default: .bool(false),
+        help: "load a GGUF's Q8_0/Q4_0 linear weights as float32 (needed for method=full) instead of keeping their blocks")
     static let refresh = Arg<Bool>.option("refresh", .bool, default: .bool(false),
         help: "for hf:…, ask the hub for the newest commit even when the model is cached")
 
@@ -60,7 +62,9 @@ public enum LoadModelCommand: Command {
             \(DecoderFamily.all.map { "`\($0.modelType)` (\($0.displayName))" }.joined(separator: ", ")), and `gpt2`. \
             Every `config.json` key is either read, known to be harmless for its family, or refused by \
             name unless it holds transformers' default, in the transformers 4 and 5 layouts alike. \
-            Weights are kept as float32. The model \
+            Weights are kept as float32, except a GGUF's Q8_0 and Q4_0 linear weights, which stay in \
+            their blocks as llama.cpp keeps them (a quantised base for `lora`, as after `quantize`; \
+            `dequantize=true` makes them float32). The model \
             becomes the current one, which `generate`, `tokenize`, `show model` and `save model` use \
             unless given `model=NAME`; `as NAME` also makes a variable of that name. PyTorch pickles \
             (.bin, .pt, .pth) are refused: loading one runs arbitrary code. Convert them to safetensors. \
@@ -70,7 +74,7 @@ public enum LoadModelCommand: Command {
             `refresh` is given. `hone-tiny` is the small Llama that ships with hone (models/hone-tiny, \
             pretrained on the story world by scripts/make-hone-tiny); it loads by name from anywhere.
             """,
-        category: .models, arguments: [source.spec, tokenizer.spec, refresh.spec, name.spec],
+        category: .models, arguments: [source.spec, tokenizer.spec, dequantize.spec, refresh.spec, name.spec],
         examples: [.init("load model ../shared/models/stories260K/stories260K.gguf", "a GGUF file with its tokenizer"),
                    .init("load model ../shared/models/stories260K-hf as tiny", "a Hugging Face directory, named `tiny`"),
                    .init("load model hf:HuggingFaceTB/SmolLM2-135M", "downloads into the Hugging Face cache, then loads")],
@@ -81,12 +85,13 @@ public enum LoadModelCommand: Command {
         let start = ContinuousClock.now
         let loaded: LoadedModel
         if written.hasPrefix("hf:") {
-            loaded = try ModelLoader.loadFromHub(written, refresh: arguments[refresh], progress: { context.say($0, .volatile) },
+            loaded = try ModelLoader.loadFromHub(written, refresh: arguments[refresh], dequantizesGGUF: arguments[dequantize], progress: { context.say($0, .volatile) },
                                                  isCancelled: { context.session.interrupt.isRaised })
         } else {
             let local = context.resolve(path: written)
             let path = FileManager.default.fileExists(atPath: local) ? local : BundledModels.path(of: written) ?? local
-            loaded = try ModelLoader.load(path: path, tokenizerPath: arguments.optional(tokenizer).map(context.resolve(path:)))
+            loaded = try ModelLoader.load(path: path, tokenizerPath: arguments.optional(tokenizer).map(context.resolve(path:)),
+                                          dequantizesGGUF: arguments[dequantize])
         }
         let handleName = arguments.optional(name) ?? ModelReference.defaultName(for: written)
         let handle = ModelHandle(name: handleName, loaded: loaded, source: written)

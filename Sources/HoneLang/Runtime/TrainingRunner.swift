@@ -37,7 +37,7 @@ enum TrainingRunner {
         case .full:
             if !model.quantizedWeights.isEmpty {
                 throw HoneError(.value, "full fine-tuning needs float weights, and \(handle.name)'s linear weights are quantised",
-                                at: context.call.range, hints: ["load the model again for method=full, or train a QLoRA adapter with `qlora` and `train`"])
+                                at: context.call.range, hints: ["load the model again for method=full (a GGUF's Q8_0/Q4_0 weights with `dequantize=true`), or train a QLoRA adapter with `lora` and `train`"])
             }
             if let set = model.linearHook as? AdapterSet, set.active != nil, set.isEnabled, set.merged == nil {
                 throw HoneError(.value, "\(handle.name) has an active adapter; method=full would train the base under it",

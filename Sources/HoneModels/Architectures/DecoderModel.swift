@@ -95,6 +95,10 @@ public final class DecoderModel: LanguageModel {
 
     public func quantizeWeight(_ name: String, format: QuantizationFormat) throws { try store.quantize(name, format: format) }
 
+    /// Keeps the linear weight `name` as the quantised blocks a checkpoint stores (a GGUF's
+    /// Q8_0 or Q4_0) instead of their float32 values.
+    func keepWeight(_ name: String, quantizedAs matrix: QuantizedMatrix) throws { try store.keep(name, quantizedAs: matrix) }
+
     public var parameterCount: Int { configuration.parameterLayout.reduce(0) { $0 + $1.shape.reduce(1, *) } }
 
     public var linearModules: [LinearModule] { Self.linearModules(of: configuration) }

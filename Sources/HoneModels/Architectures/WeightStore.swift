@@ -62,4 +62,18 @@ struct WeightStore {
         quantized[name] = try QuantizedMatrix(quantizing: matrix, format: format)
         floats[name] = nil
     }
+
+    /// Stores the linear weight `name` as `matrix` (blocks read from a file, e.g. a GGUF's
+    /// Q8_0) and drops its float tensor. The matrix must dequantise to that tensor's shape.
+    mutating func keep(_ name: String, quantizedAs matrix: QuantizedMatrix) throws {
+        guard quantizable.contains(name), let expected = shape(of: name) else {
+            throw CheckpointError(file: "<model>", tensor: name, "is not the weight of a linear layer; only those are kept quantised")
+        }
+        let shape = storedTransposed.contains(name) ? [matrix.cols, matrix.rows] : matrix.shape
+        guard shape == expected else {
+            throw CheckpointError(file: "<model>", tensor: name, "has shape \(expected); the quantised matrix has \(shape)")
+        }
+        quantized[name] = matrix
+        floats[name] = nil
+    }
 }

@@ -105,9 +105,20 @@ public enum GGUFLlama {
         return withExtendedLifetime((x, y)) { memcmp(x.pointer, y.pointer, x.count * 4) == 0 }
     }
 
-    public static func load(path: String) throws -> DecoderModel {
+    /// The model in the file. With `keepsQuantizedBlocks`, linear weights stored as Q8_0 or
+    /// Q4_0 stay in their blocks (`quantizedWeights`); without it every weight is float32.
+    public static func load(path: String, keepsQuantizedBlocks: Bool = false) throws -> DecoderModel {
+        try loadReporting(path: path, keepsQuantizedBlocks: keepsQuantizedBlocks).model
+    }
+
+    /// `load`, with the formats of the weights kept in their blocks, by Hugging Face name.
+    public static func loadReporting(path: String, keepsQuantizedBlocks: Bool) throws -> (model: DecoderModel, keptQuantized: [String: QuantizationFormat]) {
         let (configuration, weights) = try read(path: path)
-        return try DecoderModel(configuration: configuration, weights: weights, file: path)
+        let model = try DecoderModel(configuration: configuration, weights: weights, file: path)
+        guard keepsQuantizedBlocks else { return (model, [:]) }
+        let reader = try GGUFReader(path: path)
+        let sourceLayout = try decoderConfiguration(of: reader).rotaryLayout
+        return (model, try keepQuantizedBlocks(of: reader, in: model, sourceLayout: sourceLayout))
     }
 
     /// Tensors that hold rotary factors llama.cpp applies (Llama 3.1's `rope_freqs`, LongRoPE's

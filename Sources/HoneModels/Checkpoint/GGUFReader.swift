@@ -207,6 +207,12 @@ public final class GGUFReader: @unchecked Sendable {
         return result
     }
 
+    /// `name`'s bytes exactly as stored (for Q8_0/Q4_0, the GGUF blocks), with its ggml type.
+    public func storedBytes(_ name: String) throws -> (type: GGMLType?, bytes: [UInt8]) {
+        let entry = try entry(name)
+        return (entry.type, Array(file.bytes[entry.begin..<entry.end]))
+    }
+
     // MARK: - Tokenizer
 
     /// `tokenizer.ggml.model` (e.g. `llama`, `gpt2`).

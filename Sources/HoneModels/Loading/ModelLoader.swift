@@ -48,7 +48,8 @@ public struct ModelSourceError: Error, CustomStringConvertible, Sendable {
 public enum ModelLoader {
     /// Loads `path`. `tokenizerPath` names the tokenizer of a llama2.c checkpoint; without it
     /// `tokenizer.bin` or `tok<vocab>.bin` beside the checkpoint is used when present.
-    public static func load(path: String, tokenizerPath: String? = nil) throws -> LoadedModel {
+    /// A GGUF's Q8_0/Q4_0 linear weights stay in their blocks unless `dequantizesGGUF`.
+    public static func load(path: String, tokenizerPath: String? = nil, dequantizesGGUF: Bool = false) throws -> LoadedModel {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ModelSourceError(source: path, "does not exist; expected a Hugging Face model directory, a .gguf file or a llama2.c .bin checkpoint")
@@ -56,7 +57,7 @@ public enum ModelLoader {
         if isDirectory.boolValue { return try loadHuggingFace(directory: path) }
         try PickleRefusal.check(path: path)
         let head = try firstBytes(of: path, count: 4)
-        if head == GGUFReader.magic { return try loadGGUF(path: path) }
+        if head == GGUFReader.magic { return try loadGGUF(path: path, dequantizes: dequantizesGGUF) }
         let ext = (path as NSString).pathExtension.lowercased()
         if ext == "safetensors" || ext == "json" {
             throw ModelSourceError(source: path, "is one file of a Hugging Face model; load the directory that holds it: load model \((path as NSString).deletingLastPathComponent)")
@@ -135,20 +136,25 @@ public enum ModelLoader {
         return type
     }
 
-    static func loadGGUF(path: String) throws -> LoadedModel {
-        let model = try GGUFLlama.load(path: path)
+    static func loadGGUF(path: String, dequantizes: Bool = false) throws -> LoadedModel {
+        let (model, kept) = try GGUFLlama.loadReporting(path: path, keepsQuantizedBlocks: !dequantizes)
         let reader = try GGUFReader(path: path)
+        var blockNotes: [String] = []
+        if !kept.isEmpty {
+            let formats = Set(kept.values.map(\.rawValue)).sorted().joined(separator: ", ")
+            blockNotes.append("\(kept.count) linear weights kept in \(formats) as the file stores them (`dequantize=true` loads them as float32, for method=full)")
+        }
         let template = ChatTemplateFiles.read(gguf: reader)
         guard reader.metadata["tokenizer.ggml.model"] != nil else {
-            return LoadedModel(model: model, tokenizer: nil, format: .gguf, path: path, notes: ["no tokenizer: the GGUF holds no tokenizer.ggml.* metadata"],
+            return LoadedModel(model: model, tokenizer: nil, format: .gguf, path: path, notes: blockNotes + ["no tokenizer: the GGUF holds no tokenizer.ggml.* metadata"],
                                chatTemplate: template)
         }
         do {
             let tokenizer = try TokenizerLoader.load(gguf: reader)
             try checkVocabulary(tokenizer, model: model, file: path)
-            return LoadedModel(model: model, tokenizer: tokenizer, format: .gguf, path: path, chatTemplate: template)
+            return LoadedModel(model: model, tokenizer: tokenizer, format: .gguf, path: path, notes: blockNotes, chatTemplate: template)
         } catch {
-            return LoadedModel(model: model, tokenizer: nil, format: .gguf, path: path, notes: ["no tokenizer: \(error)"], chatTemplate: template)
+            return LoadedModel(model: model, tokenizer: nil, format: .gguf, path: path, notes: blockNotes + ["no tokenizer: \(error)"], chatTemplate: template)
         }
     }
 
@@ -185,6 +191,7 @@ extension ModelLoader {
     /// local cache (`HF_HOME`), downloading only what is missing. `progress` receives lines to
     /// show while downloading; `isCancelled` stops a download (Ctrl-C).
     public static func loadFromHub(_ text: String, settings: HubSettings = .fromEnvironment(), refresh: Bool = false,
+                                   dequantizesGGUF: Bool = false,
                                    progress: @escaping (String) -> Void = { _ in },
                                    isCancelled: (() -> Bool)? = nil) throws -> LoadedModel {
         let reference = try HubReference(parsing: text)
@@ -196,7 +203,7 @@ extension ModelLoader {
             let size = total.map { " of \($0 / 1_000_000) MB" } ?? ""
             progress("downloading \(file): \(received / 1_000_000) MB\(size)")
         }
-        var loaded = try load(path: snapshot.modelPath)
+        var loaded = try load(path: snapshot.modelPath, dequantizesGGUF: dequantizesGGUF)
         loaded.notes.insert(snapshot.note, at: 0)
         return loaded
     }

@@ -56,57 +56,91 @@ public enum CompactWeightKernels {
     /// out[r·ldo + j] = Σ_p x[r·k + p] · W[j, p] for W in GGUF's Q8_0 blocks, row by row
     /// (`k / 32` blocks of 34 bytes a row: an f16 scale d, then 32 int8 q; W = d·q).
     ///
-    /// The bytes are read as eight 32-bit words a block and taken apart with shifts, which stay
-    /// in vector registers (Swift's int8-to-float vector conversions are out-of-line calls). Byte
-    /// b of word j is q[4j + b], so x is first reordered to match, once per call.
+    /// Eight int8 weights at a time widen to FP32 with one sign extension and one conversion
+    /// (`vpmovsxbd`, `vcvtdq2ps`: SIMD8 conversions compile inline, wider ones do not); each
+    /// block's 32 products sum in two accumulators, then scale by d into the row's sum. The
+    /// weights are widened once per block for all the activation rows.
     public static func q8_0(rows: Int, n: Int, k: Int, x: UnsafePointer<Float>, blocks: UnsafePointer<UInt8>,
                             out: UnsafeMutablePointer<Float>, ldo: Int) {
         precondition(rows >= 0 && rows <= maximumRows && n >= 0 && k % 32 == 0, "CompactWeightKernels.q8_0: rows \(rows), n \(n), k \(k)")
         if rows == 0 || n == 0 { return }
         let perRow = k / 32 * 34
-        let reordered = TensorStorage(dtype: .float32, count: rows * k)
-        let xr = reordered.floats
-        for r in 0..<rows {
-            for block in 0..<(k / 32) {
-                for b in 0..<4 { for j in 0..<8 { xr[r * k + block * 32 + b * 8 + j] = x[r * k + block * 32 + 4 * j + b] } }
-            }
-        }
-        let (xs, bs, os) = (UnsafeSendable(UnsafePointer(xr)), UnsafeSendable(blocks), UnsafeSendable(out))
-        withExtendedLifetime(reordered) {
-            Parallel.forRanges(count: n, grain: grain(k: k, bytesPerWeight: 34.0 / 32)) { range in
-                for j in range {
-                    let row = UnsafeRawPointer(bs.value + j * perRow)
-                    for r in 0..<rows {
-                        let xrow = UnsafeRawPointer(xs.value + r * k)
-                        var acc = SIMD8<Float>()
-                        for block in 0..<(k / 32) {
-                            let base = block * 34
-                            let d = halfToFloat(row.loadUnaligned(fromByteOffset: base, as: UInt16.self).littleEndian)
-                            // q + 128 in each byte: then each byte, put into the mantissa of 2²³,
-                            // is the float 2²³ + 128 + q.
-                            let words = row.loadUnaligned(fromByteOffset: base + 2, as: SIMD8<UInt32>.self) ^ 0x8080_8080
-                            let xb = xrow + block * 128
-                            var part = SIMD8<Float>()
-                            for b in 0..<4 {
-                                let biased = ((words &>> UInt32(8 * b)) & 0xFF) | 0x4B00_0000
-                                let q = unsafeBitCast(biased, to: SIMD8<Float>.self) - 8_388_736
-                                part.addProduct(q, xb.loadUnaligned(fromByteOffset: b * 32, as: SIMD8<Float>.self))
+        let (xs, bs, os) = (UnsafeSendable(x), UnsafeSendable(blocks), UnsafeSendable(out))
+        if rows == 1 {
+            // Batch-1 decoding: four weight rows at a time, so four independent sums hide the
+            // latency of each block's multiply-adds, and each block of x is loaded once for them.
+            let groups = (n + 3) / 4
+            Parallel.forRanges(count: groups, grain: max(1, grain(k: k, bytesPerWeight: 34.0 / 32) / 4)) { range in
+                for group in range {
+                    let first = group * 4, count = min(4, n - first)
+                    // A last group of fewer than four repeats its last row (computed, not stored).
+                    @inline(__always) func rowPointer(_ i: Int) -> UnsafeRawPointer { UnsafeRawPointer(bs.value + (first + min(i, count - 1)) * perRow) }
+                    let (r0, r1, r2, r3) = (rowPointer(0), rowPointer(1), rowPointer(2), rowPointer(3))
+                    var (s0, s1, s2, s3) = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+                    for block in 0..<(k / 32) {
+                        let xb = UnsafeRawPointer(xs.value + block * 32)
+                        let x0 = xb.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self)
+                        let x1 = xb.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                        let x2 = xb.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+                        let x3 = xb.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+                        let base = block * 34
+                        @inline(__always) func blockSum(_ row: UnsafeRawPointer) -> SIMD8<Float> {
+                            @inline(__always) func widened(_ b: Int) -> SIMD8<Float> {
+                                SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: row.loadUnaligned(fromByteOffset: base + 2 + 8 * b, as: SIMD8<Int8>.self)))
                             }
-                            acc.addProduct(part, SIMD8<Float>(repeating: d))
+                            var even = widened(0) * x0, odd = widened(1) * x1
+                            even.addProduct(widened(2), x2)
+                            odd.addProduct(widened(3), x3)
+                            return (even + odd) * SIMD8<Float>(repeating: scale(row, base))
                         }
-                        os.value[r * ldo + j] = acc.sum()
+                        s0 += blockSum(r0)
+                        s1 += blockSum(r1)
+                        s2 += blockSum(r2)
+                        s3 += blockSum(r3)
                     }
+                    os.value[first] = s0.sum()
+                    if count > 1 { os.value[first + 1] = s1.sum() }
+                    if count > 2 { os.value[first + 2] = s2.sum() }
+                    if count > 3 { os.value[first + 3] = s3.sum() }
                 }
+            }
+            return
+        }
+        Parallel.forRanges(count: n, grain: grain(k: k, bytesPerWeight: 34.0 / 32)) { range in
+            for j in range {
+                let row = UnsafeRawPointer(bs.value + j * perRow)
+                var sums = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+                for block in 0..<(k / 32) {
+                    let base = block * 34
+                    let d = SIMD8<Float>(repeating: scale(row, base))
+                    @inline(__always) func widened(_ b: Int) -> SIMD8<Float> {
+                        SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: row.loadUnaligned(fromByteOffset: base + 2 + 8 * b, as: SIMD8<Int8>.self)))
+                    }
+                    let (w0, w1, w2, w3) = (widened(0), widened(1), widened(2), widened(3))
+                    @inline(__always) func blockSum(_ r: Int) -> SIMD8<Float> {
+                        let xb = UnsafeRawPointer(xs.value + r * k + block * 32)
+                        var even = w0 * xb.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self)
+                        var odd = w1 * xb.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                        even.addProduct(w2, xb.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self))
+                        odd.addProduct(w3, xb.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self))
+                        return even + odd
+                    }
+                    sums.0 += blockSum(0) * d
+                    if rows > 1 { sums.1 += blockSum(1) * d }
+                    if rows > 2 { sums.2 += blockSum(2) * d }
+                    if rows > 3 { sums.3 += blockSum(3) * d }
+                }
+                os.value[j] = sums.0.sum()
+                if rows > 1 { os.value[ldo + j] = sums.1.sum() }
+                if rows > 2 { os.value[2 * ldo + j] = sums.2.sum() }
+                if rows > 3 { os.value[3 * ldo + j] = sums.3.sum() }
             }
         }
     }
 
-    /// f16 → f32 for a block scale: the bits moved into place for normal numbers, the general
-    /// conversion for zero, subnormals, infinities and NaN.
+    /// A block's f16 scale d as FP32 (one `vcvtph2ps` with F16C).
     @inline(__always)
-    static func halfToFloat(_ h: UInt16) -> Float {
-        let exponent = h & 0x7C00
-        guard exponent != 0, exponent != 0x7C00 else { return HalfConversion.float(fromHalf: h) }
-        return Float(bitPattern: UInt32(h & 0x8000) << 16 | (UInt32(h & 0x7FFF) << 13 &+ 0x3800_0000))
+    static func scale(_ row: UnsafeRawPointer, _ offset: Int) -> Float {
+        Float(Float16(bitPattern: row.loadUnaligned(fromByteOffset: offset, as: UInt16.self).littleEndian))
     }
 }
