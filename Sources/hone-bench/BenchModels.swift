@@ -24,10 +24,14 @@ enum BenchModel: String, CaseIterable {
         }
     }
 
-    static func parse(_ list: String) throws -> [BenchModel] {
+    /// The sizes in `list`; `alsoAccepted` names other entries the caller's option takes (for
+    /// the error message).
+    static func parse(_ list: String, alsoAccepted: [String] = []) throws -> [BenchModel] {
         try list.split(separator: ",").map { word in
             let name = word.trimmingCharacters(in: .whitespaces).uppercased()
-            guard let model = BenchModel(rawValue: name) else { throw ValidationError("unknown size `\(word)`; expected S, M or L") }
+            guard let model = BenchModel(rawValue: name) else {
+                throw ValidationError("unknown size `\(word)`; expected " + (alsoAccepted + ["S", "M", "L"]).joined(separator: ", "))
+            }
             return model
         }
     }

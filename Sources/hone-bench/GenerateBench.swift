@@ -27,7 +27,7 @@ struct GenerateBench: ParsableCommand {
     @Option(help: "Timed runs per figure; the median is reported.")
     var runs: Int = 3
 
-    @Option(help: "Which models: any of stories260K, S, M, comma-separated.")
+    @Option(help: "Which models: any of stories260K, S, M, L, comma-separated.")
     var models: String = "stories260K,S,M"
 
     @Option(help: "The stories260K llama2.c checkpoint (skipped when absent).")
@@ -66,7 +66,7 @@ struct GenerateBench: ParsableCommand {
                 }
                 let (configuration, weights) = try Llama2CReader.read(path: stories)
                 model = try LlamaModel(configuration: configuration, weights: weights, file: stories)
-            default: model = try BenchModel.parse(name)[0].make()
+            default: model = try BenchModel.parse(name, alsoAccepted: ["stories260K"])[0].make()
             }
             if let quantize {
                 guard let format = QuantizationFormat(rawValue: quantize) else { throw ValidationError("unknown format `\(quantize)`; expected nf4, q8_0 or q4_0") }
