@@ -18,36 +18,57 @@ public enum CompactWeightKernels {
     }
 
     /// out[r·ldo + j] = Σ_p x[r·ldx + p] · bf16(w[j·ldw + p]), for r < rows, j < n, p < k.
+    ///
+    /// Sixteen bf16 weights are read as eight 32-bit words: `word << 16` is the even elements
+    /// as FP32 and `word & 0xFFFF0000` the odd ones, two bit operations and no shuffle (the
+    /// widening conversions use the one shuffle port, which then limits the speed). x is split
+    /// into the matching even/odd order once per call.
     public static func bfloat16(
         rows: Int, n: Int, k: Int, x: UnsafePointer<Float>, ldx: Int,
         w: UnsafePointer<UInt16>, ldw: Int, out: UnsafeMutablePointer<Float>, ldo: Int
     ) {
         precondition(rows >= 0 && rows <= maximumRows && n >= 0 && k >= 0, "CompactWeightKernels.bfloat16: rows \(rows), n \(n), k \(k)")
         if rows == 0 || n == 0 { return }
-        let (xs, ws, os) = (UnsafeSendable(x), UnsafeSendable(w), UnsafeSendable(out))
-        Parallel.forRanges(count: n, grain: grain(k: k, bytesPerWeight: 2)) { range in
-            for j in range {
-                let row = UnsafeRawPointer(ws.value + j * ldw)
-                for r in 0..<rows {
-                    let xr = UnsafeRawPointer(xs.value + r * ldx)
-                    var acc = SIMD16<Float>(), acc2 = SIMD16<Float>()
-                    var p = 0
-                    while p + 32 <= k {
-                        let w0 = row.loadUnaligned(fromByteOffset: p * 2, as: SIMD16<UInt16>.self)
-                        let w1 = row.loadUnaligned(fromByteOffset: p * 2 + 32, as: SIMD16<UInt16>.self)
-                        let f0 = unsafeBitCast(SIMD16<UInt32>(truncatingIfNeeded: w0) &<< 16, to: SIMD16<Float>.self)
-                        let f1 = unsafeBitCast(SIMD16<UInt32>(truncatingIfNeeded: w1) &<< 16, to: SIMD16<Float>.self)
-                        acc.addProduct(f0, xr.loadUnaligned(fromByteOffset: p * 4, as: SIMD16<Float>.self))
-                        acc2.addProduct(f1, xr.loadUnaligned(fromByteOffset: p * 4 + 64, as: SIMD16<Float>.self))
-                        p += 32
+        let groups = k / 16
+        let split = TensorStorage(dtype: .float32, count: max(1, rows * groups * 16))
+        let xs16 = split.floats
+        for r in 0..<rows {
+            for g in 0..<groups {
+                for i in 0..<8 {
+                    xs16[(r * groups + g) * 16 + i] = x[r * ldx + 16 * g + 2 * i]
+                    xs16[(r * groups + g) * 16 + 8 + i] = x[r * ldx + 16 * g + 2 * i + 1]
+                }
+            }
+        }
+        let (xs, ss, ws, os) = (UnsafeSendable(x), UnsafeSendable(UnsafePointer(xs16)), UnsafeSendable(w), UnsafeSendable(out))
+        withExtendedLifetime(split) {
+            Parallel.forRanges(count: n, grain: grain(k: k, bytesPerWeight: 2)) { range in
+                for j in range {
+                    let row = UnsafeRawPointer(ws.value + j * ldw)
+                    for r in 0..<rows {
+                        let xr = UnsafeRawPointer(ss.value + r * groups * 16)
+                        // Four sums, two groups at a time: one chain of multiply-adds would
+                        // wait on each one's latency.
+                        var sums = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+                        @inline(__always) func add(_ g: Int, _ even: inout SIMD8<Float>, _ odd: inout SIMD8<Float>) {
+                            let words = row.loadUnaligned(fromByteOffset: g * 32, as: SIMD8<UInt32>.self)
+                            even.addProduct(unsafeBitCast(words &<< 16, to: SIMD8<Float>.self),
+                                            xr.loadUnaligned(fromByteOffset: g * 64, as: SIMD8<Float>.self))
+                            odd.addProduct(unsafeBitCast(words & 0xFFFF_0000, to: SIMD8<Float>.self),
+                                           xr.loadUnaligned(fromByteOffset: g * 64 + 32, as: SIMD8<Float>.self))
+                        }
+                        var g = 0
+                        while g + 2 <= groups {
+                            add(g, &sums.0, &sums.1)
+                            add(g + 1, &sums.2, &sums.3)
+                            g += 2
+                        }
+                        if g < groups { add(g, &sums.0, &sums.1) }
+                        var sum = ((sums.0 + sums.1) + (sums.2 + sums.3)).sum()
+                        let wp = ws.value + j * ldw, xp = xs.value + r * ldx
+                        for p in (groups * 16)..<k { sum += HalfConversion.float(fromBFloat16: wp[p]) * xp[p] }
+                        os.value[r * ldo + j] = sum
                     }
-                    var sum = (acc + acc2).sum()
-                    let wp = ws.value + j * ldw, xp = xs.value + r * ldx
-                    while p < k {
-                        sum += HalfConversion.float(fromBFloat16: wp[p]) * xp[p]
-                        p += 1
-                    }
-                    os.value[r * ldo + j] = sum
                 }
             }
         }
