@@ -69,7 +69,7 @@ public enum MemoryStats {
     private static let peak = Atomic<Int>(0)
 
     static func allocated(_ bytes: Int) {
-        ledger?.net.add(bytes, ordering: .relaxed)
+        if countsRunning.load(ordering: .relaxed) > 0 { ledger?.net.add(bytes, ordering: .relaxed) }
         let now = current.add(bytes, ordering: .relaxed).newValue
         var seen = peak.load(ordering: .relaxed)
         while now > seen {
@@ -80,12 +80,15 @@ public enum MemoryStats {
     }
 
     static func released(_ bytes: Int) {
-        ledger?.net.subtract(bytes, ordering: .relaxed)
+        if countsRunning.load(ordering: .relaxed) > 0 { ledger?.net.subtract(bytes, ordering: .relaxed) }
         current.subtract(bytes, ordering: .relaxed)
     }
 
     /// Set by `countingOwnBytes`: the count of one task's own allocations and releases.
     @TaskLocal private static var ledger: Ledger?
+    /// How many `countingOwnBytes` calls are running: while none is, allocating skips the
+    /// task-local lookup.
+    private static let countsRunning = Atomic<Int>(0)
 
     private final class Ledger: Sendable { let net = Atomic<Int>(0) }
 
@@ -95,6 +98,8 @@ public enum MemoryStats {
     /// difference of it; this count sees only the caller's own tensors.
     public static func countingOwnBytes<T>(_ body: () throws -> T) rethrows -> (result: T, netBytes: Int) {
         let ledger = Ledger()
+        countsRunning.add(1, ordering: .relaxed)
+        defer { countsRunning.subtract(1, ordering: .relaxed) }
         let result = try $ledger.withValue(ledger) { try body() }
         return (result, ledger.net.load(ordering: .relaxed))
     }

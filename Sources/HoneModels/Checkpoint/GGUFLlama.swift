@@ -113,12 +113,11 @@ public enum GGUFLlama {
 
     /// `load`, with the formats of the weights kept in their blocks, by Hugging Face name.
     public static func loadReporting(path: String, keepsQuantizedBlocks: Bool) throws -> (model: DecoderModel, keptQuantized: [String: QuantizationFormat]) {
-        let (configuration, weights) = try read(path: path)
+        let reader = try GGUFReader(path: path)
+        let (configuration, weights, fileLayout) = try read(reader)
         let model = try DecoderModel(configuration: configuration, weights: weights, file: path)
         guard keepsQuantizedBlocks else { return (model, [:]) }
-        let reader = try GGUFReader(path: path)
-        let sourceLayout = try decoderConfiguration(of: reader).rotaryLayout
-        return (model, try keepQuantizedBlocks(of: reader, in: model, sourceLayout: sourceLayout))
+        return (model, try keepQuantizedBlocks(of: reader, in: model, sourceLayout: fileLayout))
     }
 
     /// Tensors that hold rotary factors llama.cpp applies (Llama 3.1's `rope_freqs`, LongRoPE's
@@ -128,8 +127,16 @@ public enum GGUFLlama {
     /// The configuration and float32 weights (Hugging Face names) of the GGUF file at `path`.
     /// Refuses other architectures, settings and tensors it does not know, by name.
     public static func read(path: String) throws -> (DecoderConfiguration, [String: Tensor]) {
-        let reader = try GGUFReader(path: path)
+        let (configuration, weights, _) = try read(try GGUFReader(path: path))
+        return (configuration, weights)
+    }
+
+    /// `read(path:)` from an open reader, with the rotary layout the file's q/k rows are in
+    /// (the returned weights are in half rotation).
+    static func read(_ reader: GGUFReader) throws -> (DecoderConfiguration, [String: Tensor], fileLayout: RotaryLayout) {
+        let path = reader.path
         var configuration = try decoderConfiguration(of: reader)
+        let fileLayout = configuration.rotaryLayout
         let family = configuration.family, layout = family.traits.blockLayout
         var weights: [String: Tensor] = [:]
         let expectedFactors = rotaryFactors(configuration)
@@ -179,7 +186,8 @@ public enum GGUFLlama {
         try configuration.validate(file: path)
         // hone runs q/k in Hugging Face's layout: the same sums in the same order as the
         // checkpoint the GGUF came from, so a GGUF round trip gives the same logits bit for bit.
-        return RotaryPermutation.convert(weights: weights, configuration: configuration, to: .halfRotation)
+        let (converted, halfRotation) = RotaryPermutation.convert(weights: weights, configuration: configuration, to: .halfRotation)
+        return (converted, halfRotation, fileLayout)
     }
 
     /// The configuration the metadata describes: `hone.config` when hone wrote the file (checked

@@ -106,12 +106,9 @@ public enum CompactWeightKernels {
                         let x3 = xb.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
                         let base = block * 34
                         @inline(__always) func blockSum(_ row: UnsafeRawPointer) -> SIMD8<Float> {
-                            @inline(__always) func widened(_ b: Int) -> SIMD8<Float> {
-                                SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: row.loadUnaligned(fromByteOffset: base + 2 + 8 * b, as: SIMD8<Int8>.self)))
-                            }
-                            var even = widened(0) * x0, odd = widened(1) * x1
-                            even.addProduct(widened(2), x2)
-                            odd.addProduct(widened(3), x3)
+                            var even = widenedQuants(row, base, 0) * x0, odd = widenedQuants(row, base, 1) * x1
+                            even.addProduct(widenedQuants(row, base, 2), x2)
+                            odd.addProduct(widenedQuants(row, base, 3), x3)
                             return (even + odd) * SIMD8<Float>(repeating: scale(row, base))
                         }
                         s0 += blockSum(r0)
@@ -134,10 +131,8 @@ public enum CompactWeightKernels {
                 for block in 0..<(k / 32) {
                     let base = block * 34
                     let d = SIMD8<Float>(repeating: scale(row, base))
-                    @inline(__always) func widened(_ b: Int) -> SIMD8<Float> {
-                        SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: row.loadUnaligned(fromByteOffset: base + 2 + 8 * b, as: SIMD8<Int8>.self)))
-                    }
-                    let (w0, w1, w2, w3) = (widened(0), widened(1), widened(2), widened(3))
+                    let (w0, w1, w2, w3) = (widenedQuants(row, base, 0), widenedQuants(row, base, 1),
+                                            widenedQuants(row, base, 2), widenedQuants(row, base, 3))
                     @inline(__always) func blockSum(_ r: Int) -> SIMD8<Float> {
                         let xb = UnsafeRawPointer(xs.value + r * k + block * 32)
                         var even = w0 * xb.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self)
@@ -157,6 +152,13 @@ public enum CompactWeightKernels {
                 if rows > 3 { os.value[3 * ldo + j] = sums.3.sum() }
             }
         }
+    }
+
+    /// The eight int8 quants `8·part …` of the Q8_0 block at `offset` (after its 2-byte scale),
+    /// as FP32.
+    @inline(__always)
+    static func widenedQuants(_ row: UnsafeRawPointer, _ offset: Int, _ part: Int) -> SIMD8<Float> {
+        SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: row.loadUnaligned(fromByteOffset: offset + 2 + 8 * part, as: SIMD8<Int8>.self)))
     }
 
     /// A block's f16 scale d as FP32 (one `vcvtph2ps` with F16C).
