@@ -20,7 +20,7 @@ enum PrecisionChoice {
         }
         if chosen == .bf16, !Precision.bfloat16Path.computesInBFloat16, !context.session.toldAboutPrecisionFallback {
             context.session.toldAboutPrecisionFallback = true
-            context.say("note: \(Precision.bfloat16Path.description); decoding (a few rows at a time) still reads bf16 weights, which is faster on any CPU")
+            context.say("note: \(Precision.bfloat16Path.description); decoding (a few rows at a time) still reads the weights' bf16 copies")
         }
         return chosen
     }

@@ -1,9 +1,12 @@
 /// Products of a few rows of FP32 activations with a weight read straight from compact storage
 /// (bf16, or GGUF's Q8_0 blocks): out[r, j] = Σ_p x[r, p] · W[j, p] for W [n, k].
 ///
-/// Batch-1 decoding is memory-bound: each token reads every weight once and does two FLOPs
-/// with it, so the bytes a weight takes set the speed, whatever the ISA. Reading bf16 halves
-/// them and Q8_0 (34 bytes per 32 weights) nearly quarters them. The weights widen to FP32 in
+/// Batch-1 decoding reads every weight once per token and does two FLOPs with it, so where
+/// memory limits it the bytes a weight takes set the speed: bf16 halves them and Q8_0 (34
+/// bytes per 32 weights) nearly quarters them. That held on a Zen 4 EPYC (bf16 1.6×, Q8_0
+/// 1.5× FP32 at hone-bench's M); on an Emerald Rapids VM these kernels are limited by their
+/// widening arithmetic and thread hand-off and lose to OpenBLAS's sgemv (bf16 0.86×, Q8_0
+/// about 0.95×), which is still to be fixed. The weights widen to FP32 in
 /// registers and the sums are FP32, so the activations lose nothing. Only for a few rows (see
 /// `maximumRows`): with more, the product is compute-bound and sgemm or oneDNN win.
 ///
