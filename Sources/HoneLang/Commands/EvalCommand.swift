@@ -102,6 +102,19 @@ public enum EvalCommand: Command {
                                     general.name, generalNow.perplexity))
             }
         }
+        if dataSet.data.format == .preference {
+            // The numbers TRL's DPOTrainer logs as logps/chosen and logps/rejected: the mean over
+            // pairs of each answer's summed log-probability (its tokens and EOS).
+            let pairs = PreferencePair.tokenize(dataSet.data, template: chosenTemplate, tokenizer: tokenizer, maxLength: seqLength).pairs
+            if !pairs.isEmpty {
+                let logps = PreferenceObjective.logProbs(pairs, model: handle.model, padID: tokenizer.specialTokens.pad?.id ?? 0, batchSize: arguments[batch])
+                let chosen = logps.chosen.reduce(0) { $0 + Double($1) } / Double(pairs.count)
+                let rejected = logps.rejected.reduce(0) { $0 + Double($1) } / Double(pairs.count)
+                let ahead = zip(logps.chosen, logps.rejected).filter { $0 > $1 }.count
+                context.show(String(format: "  pairs: %d, mean log-prob chosen %.4f, rejected %.4f; chosen ahead in %d", pairs.count, chosen, rejected, ahead))
+                fields += [("logps_chosen", .float(chosen)), ("logps_rejected", .float(rejected)), ("pairs", .int(pairs.count))]
+            }
+        }
         return .record(Record("eval", fields))
     }
 }

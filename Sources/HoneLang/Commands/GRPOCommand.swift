@@ -19,17 +19,16 @@ public enum GRPOCommand: Command {
             per sample; β = 0 as in TRL, with the KL to the reference, the adapter disabled, shown \
             on the progress line with the mean reward and answer length). val= names held-out \
             prompts whose mean reward is the evaluation (its negative is the validation loss). \
-            Arguments and runs are `train`'s; the default lr is TRL's advice for LoRA, 1e-5 (1e-6 \
-            for method=full).
+            Arguments and runs are `train`'s; the default lr is TRL's advice for LoRA (see lr=).
             """,
         category: .training,
-        arguments: R.trainingArguments + [R.reward.spec, group.spec, R.maxTokens.spec, R.temperature.spec, A.name.spec],
+        arguments: R.trainingArguments(.grpo) + [R.reward.spec, group.spec, R.maxTokens.spec, R.temperature.spec, A.name.spec],
         examples: [.init("grpo prompts.train reward=contains:happy group=8 steps=50", "reward answers that say happy"),
                    .init("grpo reward=max_length:20 lr=1e-4", "reward short answers")],
         isHeavy: true)
 
     public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
-        let run = try ReinforcementRun(arguments, in: context)
+        let run = try ReinforcementRun(arguments, recipe: .grpo, in: context)
         let grpo = GRPOSettings(reward: run.rule, group: arguments[group], maxNewTokens: arguments[R.maxTokens], temperature: arguments[R.temperature])
         let (trainer, loop) = try build(handle: run.handle, tokenizer: run.tokenizer, reward: run.rewardFunction, parameters: run.parameters,
                                         adapter: run.adapter, prompts: run.prompts, held: run.held, grpo: grpo, settings: run.settings,
@@ -51,7 +50,8 @@ public enum GRPOCommand: Command {
 
     /// Prompt token ids from a data set's records: the prompt, instruction or text of each,
     /// wrapped in the model's template when it has one.
-    static func promptIDs(_ data: DataSetHandle, handle: ModelHandle, tokenizer: any Tokenizer, context: CommandContext) throws -> [[Int]] {
+    /// Each record's prompt as the policy sees it: wrapped in the model's template when it has one.
+    static func promptTexts(_ data: DataSetHandle, handle: ModelHandle, context: CommandContext) throws -> [String] {
         let texts: [String] = data.data.records.compactMap { record in
             switch record {
             case .promptCompletion(let prompt, _): prompt
@@ -62,9 +62,10 @@ public enum GRPOCommand: Command {
             }
         }
         guard !texts.isEmpty else { throw HoneError(.value, "\(data.name) has no prompts", at: context.call.range) }
-        return try texts.map { text in
-            let wrapped = try handle.template.map { try InferenceTemplate.wrap(text, in: $0, range: nil, in: context) } ?? text
-            return InferenceTemplate.encode(wrapped, template: handle.template, tokenizer: tokenizer, bos: true)
-        }
+        return try texts.map { text in try handle.template.map { try InferenceTemplate.wrap(text, in: $0, range: nil, in: context) } ?? text }
+    }
+
+    static func promptIDs(_ data: DataSetHandle, handle: ModelHandle, tokenizer: any Tokenizer, context: CommandContext) throws -> [[Int]] {
+        try promptTexts(data, handle: handle, context: context).map { InferenceTemplate.encode($0, template: handle.template, tokenizer: tokenizer, bos: true) }
     }
 }

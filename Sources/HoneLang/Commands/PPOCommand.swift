@@ -18,28 +18,28 @@ public enum PPOCommand: Command {
     public static let spec = CommandSpec(
         ["ppo"], summary: "reinforcement learning by PPO: value head, GAE and a KL penalty",
         discussion: """
-            Each rollout samples `answers` answers per prompt and scores them with the reward (a \\
-            rule, or a reward model with reward=model:NAME). Every answer token is charged \\
-            kl × (log π − log π_ref), the drift from the reference policy (the base: the adapter \\
-            disabled, or for method=full the weights training started from), and the last token \\
-            also earns the score. A value head on the policy's hidden states predicts each \\
-            token's return; generalised advantage estimation (γ, λ) turns rewards and values into \\
-            advantages. Each rollout is then optimised for ppo_epochs steps with the clipped \\
-            surrogate loss, plus vf_coef × the clipped value loss, as TRL's PPOTrainer. The \\
-            progress line shows the mean reward, the KL to the reference and the answer length; \\
-            a reward that rises while the KL runs away is reward hacking. val= names held-out \\
-            prompts whose mean reward is the evaluation. Arguments and runs are `train`'s; the \\
-            default lr is 1e-5 (1e-6 for method=full).
+            Each rollout samples `answers` answers per prompt and scores them with the reward (a \
+            rule, or a reward model with reward=model:NAME). Every answer token is charged \
+            kl × (log π − log π_ref), the drift from the reference policy (the base: the adapter \
+            disabled, or for method=full the weights training started from), and the last token \
+            also earns the score. A value head on the policy's hidden states predicts each \
+            token's return; generalised advantage estimation (γ, λ) turns rewards and values into \
+            advantages. Each rollout is then optimised for ppo_epochs steps with the clipped \
+            surrogate loss, plus vf_coef × the clipped value loss, as TRL's PPOTrainer. The \
+            progress line shows the mean reward, the KL to the reference and the answer length; \
+            a reward that rises while the KL runs away is reward hacking. val= names held-out \
+            prompts whose mean reward is the evaluation. Arguments and runs are `train`'s; the \
+            default lr is TRL's advice for LoRA (see lr=).
             """,
         category: .training,
-        arguments: R.trainingArguments + [R.reward.spec, answers.spec, kl.spec, clipRange.spec, valueCoefficient.spec, ppoEpochs.spec,
+        arguments: R.trainingArguments(.ppo) + [R.reward.spec, answers.spec, kl.spec, clipRange.spec, valueCoefficient.spec, ppoEpochs.spec,
                                           gamma.spec, lambda.spec, R.maxTokens.spec, R.temperature.spec, A.name.spec],
         examples: [.init("ppo prompts.train reward=contains:happy steps=40", "reward answers that say happy, with a KL leash"),
                    .init("ppo prompts.train reward=model:rm kl=0.1", "rewards from a model trained with `reward train … as rm`")],
         isHeavy: true)
 
     public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
-        let run = try ReinforcementRun(arguments, in: context)
+        let run = try ReinforcementRun(arguments, recipe: .ppo, in: context)
         if let dropout = run.adapter?.settings.dropout, dropout > 0 {
             // The rollout's old log-probs are taken without dropout; with it, the first epoch's
             // ratio π/π_old would be noise, and clipping would act on that noise.

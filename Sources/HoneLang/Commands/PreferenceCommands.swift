@@ -8,30 +8,32 @@ import HoneTrain
 /// resume.
 enum PreferenceTraining {
     typealias A = TrainingArguments
-    static let beta = Arg<Double>.option("beta", .float(0.0001...100), help: "how far from the reference the policy may move (TRL's default 0.1; SimPO's authors use 2.5)")
+    /// `beta=`, with the recipe's own default (`Recipe.defaultBeta`).
+    static func beta(_ recipe: Recipe) -> Arg<Double> {
+        .option("beta", .float(0.0001...100), help: recipe == .simpo
+            ? "the scale of the length-normalised log-prob difference (default \(recipe.defaultBeta ?? 0), the SimPO authors'; TRL's CPO uses 0.1)"
+            : "how far from the reference the policy may move (default \(recipe.defaultBeta ?? 0), TRL's)")
+    }
     static let loss = Arg<String>.option("loss", .choice(["sigmoid", "ipo", "hinge", "robust"]), default: .string("sigmoid"),
         help: "sigmoid (DPO), ipo, hinge or robust")
     static let labelSmoothing = Arg<Double>.option("label_smoothing", .float(0...0.49), default: .float(0),
         help: "the share of pairs assumed mislabelled: conservative DPO for sigmoid, and robust's ε")
     static let gamma = Arg<Double>.option("gamma", .float(0...100), default: .float(0.5), help: "SimPO's target reward margin")
 
-    static let shared: [ArgumentSpec] = [A.data.spec, A.steps.spec, A.epochs.spec, A.lr.spec, A.batch.spec, A.accumulate.spec, A.seq.spec,
+    static func shared(_ recipe: Recipe) -> [ArgumentSpec] { [A.data.spec, A.steps.spec, A.epochs.spec, A.lr(recipe).spec, A.batch.spec, A.accumulate.spec, A.seq.spec,
                                           A.val.spec, A.evalEvery.spec, A.patience.spec, A.saveEvery.spec, A.method.spec, A.schedule.spec,
-                                          A.warmup.spec, A.optimizer.spec, A.weightDecay.spec, A.clip.spec, A.seed.spec, PrecisionChoice.argument.spec, A.model.spec, A.name.spec]
+                                          A.warmup.spec, A.optimizer.spec, A.weightDecay.spec, A.clip.spec, A.seed.spec, PrecisionChoice.argument.spec, A.model.spec, A.name.spec] }
 
     static func run(_ arguments: BoundArguments, kind: String, in context: CommandContext) throws -> Value {
         let handle = try ModelReference.resolve(arguments.optional(A.model), in: context, range: arguments.range(of: A.model))
         let tokenizer = try ModelReference.tokenizer(of: handle, in: context)
-        var settings = try A.settings(arguments, in: context)
+        let recipe = Recipe(rawValue: kind) ?? .dpo
+        var settings = try A.settings(arguments, recipe: recipe, in: context)
         settings.sequenceLength = min(settings.sequenceLength, handle.model.contextLength)
-        if !arguments.contains(A.lr) {
-            // TRL's recommendations: DPO 5e-6 with LoRA (5e-7 full); ORPO and SimPO 1e-6.
-            settings.learningRate = kind == "orpo" || kind == "simpo" ? 1e-6 : (settings.method == .full ? 5e-7 : 5e-6)
-        }
         try TrainCommand.checkMethod(arguments[A.method], handle: handle, context: context, range: arguments.range(of: A.method))
         // Each command declares only its own loss arguments; the others keep their defaults.
         let preference = PreferenceLossSettings(kind: kind == "dpo" ? arguments.optional(loss) ?? "sigmoid" : kind,
-                                                beta: arguments.optional(beta) ?? (kind == "simpo" ? 2.5 : 0.1),
+                                                beta: arguments.optional(beta(recipe)) ?? recipe.defaultBeta ?? 0.1,
                                                 labelSmoothing: arguments.optional(labelSmoothing) ?? 0, gamma: arguments.optional(gamma) ?? 0.5)
         let data = try preferenceData(arguments.optional(A.data), in: context, range: arguments.range(of: A.data))
         var validation = try TrainingData.validation(arguments.optional(A.val), beside: data, in: context, range: arguments.range(of: A.val))
@@ -126,10 +128,10 @@ public enum DPOCommand: Command {
             it conservative DPO), ipo normalises each side by its length, hinge and robust are \
             the RSO and robust-DPO variants. The progress line shows the preference accuracy and \
             the reward margin TRL reports (rewards are β·(policy − reference) log-probs; negative \
-            rewards are normal). Arguments and runs are `train`'s; the default lr is TRL's advice, \
-            5e-6 with an adapter and 5e-7 for method=full.
+            rewards are normal). Arguments and runs are `train`'s; the default lr is TRL's advice \
+            (see lr=).
             """,
-        category: .training, arguments: PreferenceTraining.shared + [PreferenceTraining.beta.spec, PreferenceTraining.loss.spec, PreferenceTraining.labelSmoothing.spec],
+        category: .training, arguments: PreferenceTraining.shared(.dpo) + [PreferenceTraining.beta(.dpo).spec, PreferenceTraining.loss.spec, PreferenceTraining.labelSmoothing.spec],
         examples: [.init("dpo prefs.train beta=0.1 steps=100 lr=5e-6", "DPO on the train part, validating on prefs.val"),
                    .init("dpo loss=ipo beta=0.5", "IPO on the newest preference data")],
         isHeavy: true)
@@ -147,7 +149,7 @@ public enum ORPOCommand: Command {
             the log-sigmoid of the log-odds ratio between the chosen and rejected answers \
             (length-averaged log-probabilities), as TRL's ORPO. Arguments and runs are `train`'s.
             """,
-        category: .training, arguments: PreferenceTraining.shared + [PreferenceTraining.beta.spec],
+        category: .training, arguments: PreferenceTraining.shared(.orpo) + [PreferenceTraining.beta(.orpo).spec],
         examples: [.init("orpo prefs.train beta=0.1 steps=100", "ORPO with TRL's β")], isHeavy: true)
 
     public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
@@ -160,10 +162,10 @@ public enum SimPOCommand: Command {
         ["simpo"], summary: "simple preference optimisation: length-normalised, with a margin",
         discussion: """
             No reference model: −log σ(β·(mean log-prob of chosen − of rejected) − γ). The \
-            default β 2.5 is the SimPO authors' (TRL's is 0.1); gamma= is the target margin. \
+            default β is the SimPO authors' (TRL's is 0.1); gamma= is the target margin. \
             Arguments and runs are `train`'s.
             """,
-        category: .training, arguments: PreferenceTraining.shared + [PreferenceTraining.beta.spec, PreferenceTraining.gamma.spec],
+        category: .training, arguments: PreferenceTraining.shared(.simpo) + [PreferenceTraining.beta(.simpo).spec, PreferenceTraining.gamma.spec],
         examples: [.init("simpo prefs.train beta=2.5 gamma=1.375", "the authors' Llama-3 settings")], isHeavy: true)
 
     public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {

@@ -12,9 +12,9 @@ struct ReinforcementRun {
     static let maxTokens = Arg<Int>.option("max_tokens", .int(1...4096), default: .int(32), help: "the longest sampled answer")
     static let temperature = Arg<Double>.option("temperature", .float(0.01...10), default: .float(1), help: "sampling temperature (TRL's default 1)")
     /// `train`'s arguments that reinforcement learning takes too.
-    static let trainingArguments = [A.data.spec, A.steps.spec, A.epochs.spec, A.lr.spec, A.batch.spec, A.accumulate.spec, A.val.spec,
+    static func trainingArguments(_ recipe: Recipe) -> [ArgumentSpec] { [A.data.spec, A.steps.spec, A.epochs.spec, A.lr(recipe).spec, A.batch.spec, A.accumulate.spec, A.val.spec,
                                     A.evalEvery.spec, A.patience.spec, A.saveEvery.spec, A.method.spec, A.schedule.spec, A.warmup.spec,
-                                    A.optimizer.spec, A.weightDecay.spec, A.clip.spec, A.seed.spec, PrecisionChoice.argument.spec, A.model.spec]
+                                    A.optimizer.spec, A.weightDecay.spec, A.clip.spec, A.seed.spec, PrecisionChoice.argument.spec, A.model.spec] }
 
     let handle: ModelHandle
     let tokenizer: any Tokenizer
@@ -30,8 +30,8 @@ struct ReinforcementRun {
     let runName: String
     let runPath: String
 
-    /// Reads the shared arguments; the default lr is TRL's advice for RL with LoRA, 1e-5 (1e-6 for method=full).
-    init(_ arguments: BoundArguments, in context: CommandContext) throws {
+    /// Reads the shared arguments, with `recipe`'s default lr.
+    init(_ arguments: BoundArguments, recipe: Recipe, in context: CommandContext) throws {
         handle = try ModelReference.resolve(arguments.optional(A.model), in: context, range: arguments.range(of: A.model))
         tokenizer = try ModelReference.tokenizer(of: handle, in: context)
         let range = arguments.range(of: Self.reward) ?? context.call.range
@@ -41,8 +41,7 @@ struct ReinforcementRun {
         }
         self.rule = rule
         rewardFunction = try Self.rewardFunction(rule, policy: handle, in: context, range: range)
-        settings = try A.settings(arguments, in: context)
-        if !arguments.contains(A.lr) { settings.learningRate = settings.method == .full ? 1e-6 : 1e-5 }
+        settings = try A.settings(arguments, recipe: recipe, in: context)
         try TrainCommand.checkMethod(arguments[A.method], handle: handle, context: context, range: arguments.range(of: A.method))
         data = try TrainingData.training(arguments.optional(A.data), in: context, range: arguments.range(of: A.data))
         validation = try TrainingData.validation(arguments.optional(A.val), beside: data, in: context, range: arguments.range(of: A.val))

@@ -16,18 +16,17 @@ public enum RewardTrainCommand: Command {
             active adapter (or alone, without one) on the Bradley–Terry loss −log σ(r_chosen − \
             r_rejected); the progress line shows how often the chosen answer scores higher and by \
             how much. `score` then rates answers, and `grpo reward=…` rules can be compared with \
-            it. Arguments and runs are `train`'s; the default lr is TRL's RewardConfig, 1e-4.
+            it. Arguments and runs are `train`'s; the default lr is TRL's RewardConfig's (see lr=).
             """,
-        category: .training, arguments: PreferenceTraining.shared,
+        category: .training, arguments: PreferenceTraining.shared(.reward),
         examples: [.init("reward train prefs.train steps=100", "a reward model on the train part, validated on prefs.val")],
         isHeavy: true)
 
     public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
         let handle = try ModelReference.resolve(arguments.optional(A.model), in: context, range: arguments.range(of: A.model))
         let tokenizer = try ModelReference.tokenizer(of: handle, in: context)
-        var settings = try A.settings(arguments, in: context)
+        var settings = try A.settings(arguments, recipe: .reward, in: context)
         settings.sequenceLength = min(settings.sequenceLength, handle.model.contextLength)
-        if !arguments.contains(A.lr) { settings.learningRate = 1e-4 }
         let data = try PreferenceTraining.preferenceData(arguments.optional(A.data), in: context, range: arguments.range(of: A.data))
         var validation = try TrainingData.validation(arguments.optional(A.val), beside: data, in: context, range: arguments.range(of: A.val))
         let template = TrainingRunner.template(for: handle, in: context)

@@ -27,7 +27,7 @@ public enum TrainCommand: Command {
             run that would not fit is refused. Returns the run.
             """,
         category: .training,
-        arguments: [A.data.spec, A.steps.spec, A.epochs.spec, A.lr.spec, A.batch.spec, A.accumulate.spec, A.seq.spec, A.val.spec,
+        arguments: [A.data.spec, A.steps.spec, A.epochs.spec, A.lr(.sft).spec, A.batch.spec, A.accumulate.spec, A.seq.spec, A.val.spec,
                     A.evalEvery.spec, A.patience.spec, A.saveEvery.spec, A.sampleEvery.spec, A.samples.spec, A.method.spec,
                     A.schedule.spec, A.warmup.spec, A.optimizer.spec, A.weightDecay.spec, A.momentum.spec, A.clip.spec,
                     A.trainOn.spec, A.checkpointing.spec, A.seed.spec, PrecisionChoice.argument.spec, A.model.spec, A.name.spec],

@@ -9,7 +9,12 @@ enum TrainingArguments {
         help: "the data set to train on (default: the newest loaded, its `.train` part after `split`)")
     static let steps = Arg<Int>.option("steps", .int(1...10_000_000), help: "optimizer steps (instead of epochs)")
     static let epochs = Arg<Double>.option("epochs", .float(0.001...100_000), help: "passes over the data (default 1)")
-    static let lr = Arg<Double>.option("lr", .float(0...10), help: "the peak learning rate (default 2e-4 for adapters, 5e-5 for method=full)")
+    /// `lr=`, whose documented default is the recipe's own (`Recipe.defaultLearningRate`).
+    static func lr(_ recipe: Recipe) -> Arg<Double> {
+        .option("lr", .float(0...10), help: "the peak learning rate (default \(recipe.learningRateDefaultText))")
+    }
+    /// The name all recipes' `lr=` share, for reading whether it was given.
+    static let lr = lr(.sft)
     static let batch = Arg<Int>.option("batch", .int(1...4096), default: .int(8), help: "examples per micro-batch")
     static let accumulate = Arg<Int>.option("accumulate", .int(1...4096), default: .int(1),
         help: "micro-batches per optimizer step; the loss is normalised over all of them, so batch=8 equals batch=1 accumulate=8")
@@ -40,9 +45,9 @@ enum TrainingArguments {
     static let model = Arg<String>.option("model", .word, help: "the model to train (default: the current model)")
     static let name = Arg<String>.clause("as", .name, help: "the run's name (default: run-1, run-2, …)")
 
-    /// The settings these arguments give. A command may declare only some of them
+    /// The settings these arguments give for `recipe`. A command may declare only some of them
     /// (`show memory`); the others keep `TrainingSettings`' defaults.
-    static func settings(_ arguments: BoundArguments, in context: CommandContext) throws -> TrainingSettings {
+    static func settings(_ arguments: BoundArguments, recipe: Recipe = .sft, in context: CommandContext) throws -> TrainingSettings {
         var s = TrainingSettings()
         s.method = arguments.optional(method) == "full" ? .full : .adapter
         if arguments.contains(steps) && arguments.contains(epochs) {
@@ -50,7 +55,7 @@ enum TrainingArguments {
         }
         s.steps = arguments.optional(steps)
         s.epochs = arguments.optional(epochs)
-        s.learningRate = arguments.optional(lr) ?? (s.method == .full ? 5e-5 : 2e-4)
+        s.learningRate = arguments.optional(lr) ?? recipe.defaultLearningRate(method: s.method)
         s.batchSize = arguments.optional(batch) ?? s.batchSize
         s.accumulate = arguments.optional(accumulate) ?? s.accumulate
         s.sequenceLength = arguments.optional(seq) ?? s.sequenceLength

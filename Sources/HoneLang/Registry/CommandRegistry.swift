@@ -28,6 +28,8 @@ public struct CommandRegistry: Sendable {
         GenerateCommand.self,
         TokenizeCommand.self,
         SaveModelCommand.self,
+        ExportTRLCommand.self,
+        ExportAxolotlCommand.self,
         NewModelCommand.self,
         TokenizerTrainCommand.self,
         LoraCommand.self,

@@ -35,6 +35,13 @@ public final class PreferenceObjective: TrainingObjective {
         let wasEnabled = set?.isEnabled ?? false
         set?.isEnabled = false
         defer { set?.isEnabled = wasEnabled }
+        return logProbs(pairs, model: model, padID: padID, batchSize: batchSize)
+    }
+
+    /// The model's summed completion log-probs (answer tokens and EOS) for `pairs` as it is now,
+    /// without gradients: TRL's `logps/chosen` and `logps/rejected` before averaging.
+    public static func logProbs(_ pairs: [PreferencePair], model: any LanguageModel, padID: Int = 0,
+                                batchSize: Int = 8) -> (chosen: [Float], rejected: [Float]) {
         var chosen: [Float] = [], rejected: [Float] = []
         GradMode.withoutGradients {
             for start in stride(from: 0, to: pairs.count, by: batchSize) {
