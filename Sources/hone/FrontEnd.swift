@@ -24,11 +24,11 @@ final class FrontEnd {
         return outcome.exitStatus
     }
 
-    func runFiles(_ paths: [String], update: Bool) -> Int32 {
+    func runFiles(_ paths: [String], update: Bool, shellSteps: Bool = false) -> Int32 {
         for path in paths {
             let status: Int32
             if path.hasSuffix(".md") {
-                status = runNotebook(path, update: update)
+                status = runNotebook(path, update: update, shellSteps: shellSteps)
             } else {
                 guard let text = read(path) else { return 66 }
                 status = runScript(SourceFile(name: path, text: text))
@@ -50,10 +50,16 @@ final class FrontEnd {
         return text
     }
 
-    func runNotebook(_ path: String, update: Bool) -> Int32 {
+    func runNotebook(_ path: String, update: Bool, shellSteps: Bool = false) -> Int32 {
         guard let text = read(path) else { return 66 }
         let notebook = Notebook(path: path, text: text)
-        let result = notebook.run(in: interpreter, echo: !update)
+        let folder = SourceFile.directoryOf(path: path)
+        let result = notebook.run(in: interpreter, echo: !update, shellStep: shellSteps ? { step in
+            Self.runShellStep(step, in: folder, notebook: path)
+        } : nil)
+        if let line = result.stoppedBeforeShellStep {
+            FileHandle.standardError.write(Data("hone: \(path):\(line): stopped before this shell step, which the reader runs; `hone --shell-steps \(path)` runs it too and goes on\n".utf8))
+        }
         if update {
             do {
                 try notebook.write(result)
@@ -64,6 +70,30 @@ final class FrontEnd {
         }
         if !result.errors.isEmpty { report(result.errors) }
         return result.exitStatus
+    }
+}
+
+extension FrontEnd {
+    /// Runs a notebook's shell step with `/bin/sh -e` in the notebook's folder, its output
+    /// going straight to this process's.
+    static func runShellStep(_ step: Notebook.ShellStep, in folder: String, notebook: String) -> Int32 {
+        FileHandle.standardError.write(Data("hone: \(notebook):\(step.openLine + 1): running the shell step\n".utf8))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-e", "-c", step.code]
+        process.currentDirectoryURL = URL(fileURLWithPath: folder.isEmpty ? "." : folder)
+        do {
+            try process.run()
+        } catch {
+            FileHandle.standardError.write(Data("hone: error: cannot start /bin/sh for the shell step at \(notebook):\(step.openLine + 1): \(error)\n".utf8))
+            return 70
+        }
+        process.waitUntilExit()
+        if process.terminationStatus != 0 {
+            FileHandle.standardError.write(Data("hone: error: the shell step at \(notebook):\(step.openLine + 1) exited with status \(process.terminationStatus)\n".utf8))
+            return 70
+        }
+        return 0
     }
 }
 

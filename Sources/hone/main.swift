@@ -21,6 +21,9 @@ struct HoneCLI: ParsableCommand {
     @Flag(name: .long, help: "Write each notebook cell's output into an ```output block beneath it.")
     var update = false
 
+    @Flag(name: .long, help: "Run a notebook's ```sh step blocks (in its folder) when they are reached, instead of stopping before the first.")
+    var shellSteps = false
+
     @Argument(help: ArgumentHelp("Scripts (.hone) or notebooks (.md) to run in order, in one session.", valueName: "FILE"))
     var files: [String] = []
 
@@ -39,7 +42,7 @@ struct HoneCLI: ParsableCommand {
         if let commands {
             status = frontEnd.runScript(SourceFile(name: "<command-line>", text: commands))
         } else if !files.isEmpty {
-            status = frontEnd.runFiles(files, update: update)
+            status = frontEnd.runFiles(files, update: update, shellSteps: shellSteps)
         } else if isatty(STDIN_FILENO) != 0 {
             status = REPL(frontEnd: frontEnd).run()
         } else {

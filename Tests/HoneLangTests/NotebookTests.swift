@@ -49,6 +49,42 @@ struct NotebookTests {
         return result
     }
 
+    static let withShellStep = """
+        ```hone
+        let x = 1
+        ```
+
+        ```sh step
+        echo launched > launched.txt
+        ```
+
+        ```hone
+        print "after the step"
+        ```
+        """ + "\n"
+
+    @Test("a plain run stops before a shell step and says where; with a runner it runs the step and goes on")
+    func shellStepStopsOrRuns() throws {
+        let notebook = Notebook(path: "n.md", text: Self.withShellStep)
+        #expect(notebook.cells.count == 2 && notebook.shellSteps.count == 1)
+        #expect(notebook.shellSteps[0].code == "echo launched > launched.txt")
+
+        let output = CapturedOutput()
+        let stopped = notebook.run(in: Interpreter(session: Session(output: output, interrupt: InterruptFlag())), echo: false)
+        #expect(stopped.stoppedBeforeShellStep == 5 && stopped.exitStatus == 0)
+        #expect(stopped.outputs[1] == nil, "the cell after the step did not run")
+
+        var ran: [Int] = []
+        let whole = notebook.run(in: Interpreter(session: Session(output: CapturedOutput(), interrupt: InterruptFlag())), echo: false,
+                                 shellStep: { step in ran.append(step.openLine); return 0 })
+        #expect(ran == [4] && whole.stoppedBeforeShellStep == nil)
+        #expect(whole.outputs[1]?.contains("after the step") == true)
+
+        let failed = notebook.run(in: Interpreter(session: Session(output: CapturedOutput(), interrupt: InterruptFlag())), echo: false,
+                                  shellStep: { _ in 70 })
+        #expect(failed.exitStatus == 70 && failed.outputs[1] == nil, "a failing step stops the notebook")
+    }
+
     @Test("hone cells are found, other fenced blocks are not")
     func findsCells() {
         let notebook = Notebook(path: "n.md", text: Self.threeCells)

@@ -25,7 +25,7 @@ enum AdapterReference {
 
 /// `lora …` and `dora …`: add an adapter to the current model.
 public enum LoraCommand: Command {
-    static let r = Arg<Int>.option("r", .int(1...4096), default: .int(8), help: "the rank of A [r, in] and B [out, r]")
+    static let r = Arg<Int>.option("r", .int(LoRASettings.validRanks), default: .int(8), help: "the rank of A [r, in] and B [out, r]")
     static let alpha = Arg<Double>.option("alpha", .float(0...100_000), default: .float(8),
         help: "the scale numerator: the update is (alpha/r)·BA (PEFT's default alpha is 8)")
     static let dropout = Arg<Double>.option("dropout", .float(0...0.99), default: .float(0), help: "dropout on the adapter's input while training")

@@ -81,8 +81,9 @@ enum ExportSession {
                                 temperature: arguments.optional(ReinforcementRun.temperature) ?? base?.grpo?.temperature ?? 1)
         }
 
-        // The data: named, else the last run's, else the newest of the kind the recipe reads.
-        let dataName = arguments.optional(E.data) ?? previous.flatMap { workspace.dataSet(named: $0.data.name) != nil ? $0.data.name : nil }
+        // The data: named, else the last run's (when it is of this recipe), else the newest of the
+        // kind the recipe reads.
+        let dataName = arguments.optional(E.data) ?? base.flatMap { workspace.dataSet(named: $0.data.name) != nil ? $0.data.name : nil }
         let data = recipe.usesPreferencePairs
             ? try PreferenceTraining.preferenceData(dataName, in: context, range: arguments.range(of: E.data))
             : try TrainingData.training(dataName, in: context, range: arguments.range(of: E.data))
@@ -92,9 +93,12 @@ enum ExportSession {
         let train = try examples(data, recipe: recipe, template: template, handle: handle, in: context)
         let held = try validation.map { try examples($0, recipe: recipe, template: template, handle: handle, in: context) } ?? []
         let special = tokenizer.specialTokens
-        return ExportPlan(model: model, recipe: recipe, method: method, lora: lora, settings: settings, preference: preference, grpo: grpo,
+        var plan = ExportPlan(model: model, recipe: recipe, method: method, lora: lora, settings: settings, preference: preference, grpo: grpo,
                           template: TrainingRunner.describe(template), dataName: data.name, validationName: held.isEmpty ? nil : validation?.name,
                           train: train, validation: held, hasBOS: special.bos != nil, hasEOS: special.eos != nil)
+        plan.specialTokenTexts = [special.bos, special.eos, special.pad, special.unk].compactMap { $0?.text } + special.others.map(\.text)
+        plan.templateParsesSpecialTokens = template.usesSpecialTokens
+        return plan
     }
 
     /// The model as the tools name it, or why they cannot load it.

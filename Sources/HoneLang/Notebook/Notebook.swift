@@ -5,7 +5,18 @@ import HoneModels
 /// in one session. `write` puts each cell's output in an ```` ```output ```` block right after the
 /// cell, replacing the old one, and leaves out volatile figures (times, rates), so re-running a
 /// notebook on the same machine leaves the file unchanged.
+///
+/// A ```` ```sh step ```` block is a shell step the reader runs outside hone (launching an exported
+/// run on a cluster, say). A plain run stops before the first one, keeping everything before it
+/// checked; a front end that is asked to (`hone --shell-steps`) runs each step in the notebook's
+/// folder when it is reached and goes on, so the whole notebook is tested.
 public struct Notebook {
+    /// A shell step: its opening fence's line (0-based) and its text.
+    public struct ShellStep {
+        public var openLine: Int
+        public var code: String
+    }
+
     public struct Cell {
         /// Lines of the file (0-based): the opening fence, and the closing fence.
         public var openLine: Int
@@ -20,11 +31,17 @@ public struct Notebook {
         public var outputs: [Int: String] = [:]
         public var errors: [HoneError] = []
         public var exitStatus: Int32 = 0
+        /// The 1-based line of the shell step the run stopped before, when it was not run.
+        public var stoppedBeforeShellStep: Int?
     }
+
+    /// The info string that marks a shell step.
+    public static let shellStepInfo = "sh step"
 
     public let path: String
     public let lines: [String]
     public let cells: [Cell]
+    public let shellSteps: [ShellStep]
     let endsWithNewline: Bool
 
     public init(path: String, text: String) {
@@ -34,6 +51,18 @@ public struct Notebook {
         if endsWithNewline { lines.removeLast() }
         self.lines = lines
         self.cells = Notebook.findCells(lines)
+        var steps: [ShellStep] = []
+        var i = 0
+        while i < lines.count {
+            guard let f = Notebook.fence(lines[i]) else { i += 1; continue }
+            var end = i + 1
+            while end < lines.count, !(Notebook.fence(lines[end]).map { $0.count >= f.count && $0.info.isEmpty } ?? false) { end += 1 }
+            if f.info == Notebook.shellStepInfo {
+                steps.append(ShellStep(openLine: i, code: lines[(i + 1)..<min(end, lines.count)].joined(separator: "\n")))
+            }
+            i = end + 1
+        }
+        self.shellSteps = steps
     }
 
     /// The fence of a line: its backtick count and info string, when it opens or closes a block.
@@ -81,8 +110,10 @@ public struct Notebook {
     }
 
     /// Runs the cells in order in `interpreter`'s session, stopping at the first failure. All
-    /// cells are parsed before the first runs, so a syntax error anywhere runs nothing.
-    public func run(in interpreter: Interpreter, echo: Bool) -> Result {
+    /// cells are parsed before the first runs, so a syntax error anywhere runs nothing. At a shell
+    /// step, `shellStep` runs it (its exit status, non-zero stops the run); without one the run
+    /// stops there and says where.
+    public func run(in interpreter: Interpreter, echo: Bool, shellStep: ((ShellStep) -> Int32)? = nil) -> Result {
         var result = Result()
         let directory = SourceFile.directoryOf(path: path)
         let sources = cells.map { SourceFile(name: path, text: $0.code, firstLine: $0.openLine + 2, directory: directory) }
@@ -95,7 +126,20 @@ public struct Notebook {
         let session = interpreter.session
         let previous = session.output
         defer { session.output = previous }
+        var pendingSteps = shellSteps[...]
         for (index, source) in sources.enumerated() {
+            while let step = pendingSteps.first, step.openLine < cells[index].openLine {
+                pendingSteps = pendingSteps.dropFirst()
+                guard let shellStep else {
+                    result.stoppedBeforeShellStep = step.openLine + 1
+                    return result
+                }
+                let status = shellStep(step)
+                if status != 0 {
+                    result.exitStatus = status
+                    return result
+                }
+            }
             let capture = CapturedOutput()
             session.output = echo ? TeeOutput(capture, previous) : capture
             let outcome = interpreter.runEntry(source)
@@ -113,6 +157,18 @@ public struct Notebook {
                 return result
             case .completed, .needsMoreInput:
                 result.outputs[index] = text
+            }
+        }
+        // Steps after the last cell.
+        for step in pendingSteps {
+            guard let shellStep else {
+                result.stoppedBeforeShellStep = step.openLine + 1
+                return result
+            }
+            let status = shellStep(step)
+            if status != 0 {
+                result.exitStatus = status
+                return result
             }
         }
         return result

@@ -96,7 +96,7 @@ public struct AdapterWeights: Sendable {
     /// `tensorName(module, part)` the tensor (`part` is lora_A, lora_B or lora_magnitude_vector).
     public func validate(file: String, tensorName: (String, String) -> String = { "\($0).\($1)" }) throws {
         let c = configuration
-        guard c.rank > 0 else { throw CheckpointError(file: file, "the rank r is \(c.rank); it must be positive") }
+        if let problem = LoRASettings.rankProblem(c.rank) { throw CheckpointError(file: file, problem) }
         guard c.alpha.isFinite else { throw CheckpointError(file: file, "lora_alpha is \(c.alpha); it must be a finite number") }
         guard c.dropout.isFinite, (0..<1).contains(c.dropout) else {
             throw CheckpointError(file: file, "lora_dropout is \(c.dropout); it must be in [0, 1)")

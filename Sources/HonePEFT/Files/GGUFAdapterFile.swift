@@ -144,6 +144,7 @@ public enum GGUFAdapterFile {
                 throw CheckpointError(file: path, tensor: base + aSuffix,
                     "has rank \(a.shape[0]) but other modules have rank \(rank); hone uses one rank for all modules")
             }
+            if let problem = LoRASettings.rankProblem(a.shape[0]) { throw CheckpointError(file: path, tensor: base + aSuffix, problem) }
             rank = a.shape[0]
             modules[module] = AdapterModule(a: a, b: b)
         }

@@ -154,7 +154,9 @@ extension PEFTAdapterFile {
         // The fields hone keeps.
         var rank = 8
         if let r = try number("r") {
-            guard r == r.rounded(), r >= 1, r <= Double(Int32.max) else { throw fail("r", "is \(r); the rank is a positive integer") }
+            guard r == r.rounded(), Double(LoRASettings.validRanks.lowerBound)...Double(LoRASettings.validRanks.upperBound) ~= r else {
+                throw fail("r", "is \(r); the rank is an integer from \(LoRASettings.validRanks.lowerBound) to \(LoRASettings.validRanks.upperBound)")
+            }
             rank = Int(r)
         }
         let alpha = try number("lora_alpha") ?? 8

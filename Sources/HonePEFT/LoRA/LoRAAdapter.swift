@@ -23,7 +23,7 @@ public final class LoRAAdapter {
     /// B zero, and for DoRA the magnitude at ‖W‖ per output row, so the model's outputs are
     /// unchanged until training moves B.
     public static func fresh(name: String, settings: LoRASettings, on model: any LanguageModel) throws -> LoRAAdapter {
-        guard settings.rank >= 1 else { throw AdapterError("r must be at least 1") }
+        if let problem = LoRASettings.rankProblem(settings.rank) { throw AdapterError(problem) }
         if settings.initialization == .pissa { return try pissa(name: name, settings: settings, on: model) }
         let modules = try settings.targetedModules(of: model)
         var random = RandomGenerator(seed: settings.seed)

@@ -40,6 +40,17 @@ public struct LoRASettings: Sendable, Equatable, Codable {
         self.seed = seed
     }
 
+    /// The ranks hone makes, trains and reads, declared once for the `lora` commands, fresh
+    /// adapters and the PEFT and GGUF readers. PEFT takes any positive integer; a rank above the
+    /// widest layer of any model in use gives no more capacity, so the bound only stops a slip
+    /// such as r=1e9 from allocating far more memory than the machine has.
+    public static let validRanks: ClosedRange<Int> = 1...65_536
+
+    /// Why `rank` is not a rank hone accepts, or nil when it is.
+    public static func rankProblem(_ rank: Int) -> String? {
+        validRanks.contains(rank) ? nil : "the rank r is \(rank); it must be an integer from \(validRanks.lowerBound) to \(validRanks.upperBound)"
+    }
+
     /// alpha/r, or alpha/√r with rsLoRA.
     public var scaling: Double { rsLoRA ? alpha / Double(rank).squareRoot() : alpha / Double(rank) }
 

@@ -21,8 +21,8 @@ public enum AxolotlExport {
             throw ExportError("recipe=\(plan.recipe.rawValue): Axolotl has no \(plan.recipe == .ppo ? "PPO" : "reward-model") training",
                               hints: ["export it with `export trl`\(plan.recipe == .ppo ? " (recipe=grpo)" : "")"])
         }
-        if let p = plan.preference, plan.recipe == .dpo, p.kind != "sigmoid" && p.kind != "ipo" {
-            throw ExportError("loss=\(p.kind): Axolotl's DPO offers the sigmoid and IPO losses (rl: dpo, rl: ipo) only",
+        if let p = plan.preference, plan.recipe == .dpo, p.kind != "sigmoid" && p.kind != "ipo" && p.kind != "hinge" {
+            throw ExportError("loss=\(p.kind): hone's robust loss needs TRL's label smoothing, which Axolotl's DPO does not pass",
                               hints: ["export it with `export trl`, or use loss=sigmoid"])
         }
         if let p = plan.preference, p.labelSmoothing > 0 {
@@ -33,6 +33,7 @@ public enum AxolotlExport {
         if !plan.validation.isEmpty { files.append((ExportPlan.validationFile, ExportPlan.jsonLines(plan.validation))) }
         if let grpo = plan.grpo {
             files.append(("hone_rewards.py", "\"\"\"GRPO rewards exported by hone, with RewardRule's definitions.\"\"\"\n"
+                          + "BASE_MODEL = \(RewardFunctionsPython.literal(plan.model.reference))\n"
                           + RewardFunctionsPython.source(for: [grpo.reward]) + axolotlRewardAdapters))
         }
         files.append(("deepspeed/zero2.json", deepSpeed(stage: 2)))
@@ -46,13 +47,16 @@ public enum AxolotlExport {
     static let axolotlRewardAdapters = #"""
 
 
-class _Tokenizer:
-    """hone_rewards needs the EOS id only to leave a final EOS out of the count."""
-    eos_token_id = None
+_REWARDS = []
 
 
 def hone_reward(completions, completion_ids=None, **kwargs):
-    return hone_rewards(_Tokenizer())[0](completions, completion_ids=completion_ids, **kwargs)
+    """Axolotl names reward functions by module path; the tokenizer gives the EOS id that
+    hone leaves out of an answer's length."""
+    if not _REWARDS:
+        from transformers import AutoTokenizer
+        _REWARDS.extend(hone_rewards(AutoTokenizer.from_pretrained(BASE_MODEL)))
+    return _REWARDS[0](completions, completion_ids=completion_ids, **kwargs)
 
 
 def hone_prompts(cfg, *args, **kwargs):
@@ -80,6 +84,10 @@ def hone_prompts(cfg, *args, **kwargs):
         if !plan.validation.isEmpty {
             lines += ["test_datasets:"] + dataset(ExportPlan.validationFile, plan: plan, split: true)
         }
+        if plan.template.hasPrefix("jinja:") {
+            // The data is already rendered; this keeps the template with the saved tokenizer for inference.
+            lines += ["chat_template: jinja", "chat_template_jinja: " + RewardFunctionsPython.literal(String(plan.template.dropFirst(6)))]
+        }
         lines += ["val_set_size: 0", "sequence_len: \(s.sequenceLength)", "micro_batch_size: \(plan.recipe == .grpo ? s.batchSize * (plan.grpo?.group ?? 1) : s.batchSize)",
                   "gradient_accumulation_steps: \(s.accumulate)"]
         if let steps = s.steps { lines.append("max_steps: \(steps)") } else { lines.append("num_epochs: \(ExportNumber.number(plan.epochs))") }
@@ -89,12 +97,17 @@ def hone_prompts(cfg, *args, **kwargs):
                   "seed: \(s.seed)", "bf16: \(s.precision == .bf16)", "fp16: false", "tf32: false",
                   "gradient_checkpointing: \(s.gradientCheckpointing)", "logging_steps: 1", "output_dir: ./output"]
         if plan.recipe == .sft { lines.append("train_on_inputs: \(s.trainOnAll)") }
-        if !plan.validation.isEmpty, let every = s.evalEvery { lines.append("eval_steps: \(every)") }
-        if let p = s.patience { lines.append("early_stopping_patience: \(p)") }
-        if let every = s.saveEvery { lines.append("save_steps: \(every)") }
+        let evalEvery = s.evalEvery ?? max(1, (s.steps ?? 10) / 10)
+        if !plan.validation.isEmpty { lines.append("eval_steps: \(evalEvery)") }
+        if let p = s.patience, !plan.validation.isEmpty {
+            // Axolotl's early stopping needs checkpoints at a multiple of the evaluation interval.
+            lines += ["early_stopping_patience: \(p)", "save_steps: \(evalEvery)"]
+        } else if let every = s.saveEvery {
+            lines.append("save_steps: \(every)")
+        }
         if let p = plan.preference {
             lines.append("rl_beta: \(p.beta)")
-            if plan.recipe == .dpo && p.kind == "ipo" { lines[lines.firstIndex(of: "rl: dpo")!] = "rl: ipo" }
+            if plan.recipe == .dpo { lines.append("dpo_loss_type: [\(p.kind)]") }
             if plan.recipe == .simpo { lines += ["simpo_gamma: \(p.gamma)", "cpo_alpha: 0.0"] }
             if plan.recipe == .orpo { lines.append("orpo_alpha: \(p.beta)") }
         }
@@ -117,6 +130,7 @@ def hone_prompts(cfg, *args, **kwargs):
         var rows = plan.commonMappings(keys: keys)
         if let p = plan.preference {
             rows.append(.init("beta", ExportNumber.number(p.beta), key: plan.recipe == .orpo ? "rl_beta, orpo_alpha" : "rl_beta"))
+            if plan.recipe == .dpo { rows.append(.init("loss", p.kind, key: "dpo_loss_type")) }
             if plan.recipe == .simpo { rows.append(.init("gamma", ExportNumber.number(p.gamma), key: "simpo_gamma")) }
         }
         if let g = plan.grpo {
@@ -135,7 +149,10 @@ def hone_prompts(cfg, *args, **kwargs):
     static func dataset(_ path: String, plan: ExportPlan, split: Bool = false) -> [String] {
         var lines = ["  - path: \(path)", "    ds_type: json", "    split: train"]
         switch plan.recipe {
-        case .dpo, .orpo, .simpo:
+        case .orpo:
+            // Axolotl's ORPO reads prompt/chosen/rejected columns as they are (no user-defined type).
+            break
+        case .dpo, .simpo:
             lines += ["    type:", "      field_prompt: prompt", "      field_chosen: chosen", "      field_rejected: rejected",
                       "      prompt_format: \"{prompt}\"", "      chosen_format: \"{chosen}\"", "      rejected_format: \"{rejected}\""]
         case .grpo:

@@ -61,6 +61,12 @@ public struct ExportPlan: Codable, Sendable {
     /// tokenises as hone does: BOS + prompt, then the answer on its own + EOS.
     public var hasBOS: Bool
     public var hasEOS: Bool
+    /// The special tokens' texts (`<s>`, `</s>`, `<|im_end|>`, …), and whether hone reads them in
+    /// the templated text as the tokens themselves (chat templates) or as plain characters.
+    /// The tools' tokenizers always read them as the tokens, so text with one in it under a
+    /// plain template would train on other ids there than here.
+    public var specialTokenTexts: [String] = []
+    public var templateParsesSpecialTokens = true
 
     public init(model: Model, recipe: Recipe, method: Method, lora: LoRASettings?, settings: TrainingSettings,
                 preference: PreferenceLossSettings? = nil, grpo: GRPOSettings? = nil, template: String,

@@ -22,6 +22,22 @@ extension ExportPlan {
                               hints: ["add one with `lora …` (or `qlora`, `dora`), or export method=full"])
         }
         if train.isEmpty { throw ExportError("\(dataName) has no examples to export") }
+        if !templateParsesSpecialTokens, let (token, index) = literalSpecialToken() {
+            throw ExportError("the template \(template.hasPrefix("jinja:") ? "(a chat template)" : template) renders example \(index + 1) with `\(token)` as text: "
+                              + "hone encodes it as plain characters, but the tools' tokenizers read it as the special token, so the two would train on different ids",
+                              hints: ["remove `\(token)` from the template or the data, or use a chat template (`template chatml`, `template model`), whose special tokens both read alike"])
+        }
+    }
+
+    /// The first special token's text found in an example, with the example's index.
+    func literalSpecialToken() -> (String, Int)? {
+        let tokens = specialTokenTexts.filter { !$0.isEmpty }
+        for (index, example) in (train + validation).enumerated() {
+            for text in example.jsonObject.values {
+                if let token = tokens.first(where: { text.contains($0) }) { return (token, index) }
+            }
+        }
+        return nil
     }
 
     /// The Hugging Face scheduler name for hone's schedule (warm-up is a separate setting).
