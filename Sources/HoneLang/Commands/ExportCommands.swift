@@ -54,7 +54,7 @@ extension ArgumentSpec {
 
 public enum ExportTRLCommand: Command {
     public static let spec = CommandSpec(
-        ["export", "trl"], summary: "write the fine-tune as a TRL + accelerate/DeepSpeed/FSDP training directory",
+        ["export", "trl"], summary: "write the fine-tune as a TRL training directory with accelerate configs",
         discussion: """
             Writes train.py, which runs TRL's trainer for the recipe (SFTTrainer, DPOTrainer, \
             ORPOTrainer, CPOTrainer for SimPO, RewardTrainer, GRPOTrainer; TRL has no PPOTrainer \
