@@ -5,30 +5,11 @@ import HonePEFT
 /// JSON configs it can name. The keys are those of Axolotl's pydantic schema
 /// (`src/axolotl/utils/schemas/`, `AxolotlInputConfig`), checked by `AxolotlExportTests`.
 public enum AxolotlExport {
-    /// Axolotl's `rl:` value for each recipe it trains; nil for SFT (no `rl:`). Axolotl has no
-    /// PPO and no reward-model training path.
-    static func rl(for recipe: Recipe) -> String?? {
-        switch recipe {
-        case .sft: .some(nil)
-        case .dpo, .orpo, .simpo, .grpo: .some(recipe.rawValue)
-        case .ppo, .reward: nil
-        }
-    }
-
     public static func files(for plan: ExportPlan) throws(ExportError) -> ExportFiles {
         try plan.checkCommonSettings()
-        guard let rl = rl(for: plan.recipe) else {
-            throw ExportError("recipe=\(plan.recipe.rawValue): Axolotl has no \(plan.recipe == .ppo ? "PPO" : "reward-model") training",
-                              hints: ["export it with `export trl`\(plan.recipe == .ppo ? " (recipe=grpo)" : "")"])
-        }
-        if let p = plan.preference, plan.recipe == .dpo, p.kind != "sigmoid" && p.kind != "ipo" && p.kind != "hinge" {
-            throw ExportError("loss=\(p.kind): hone's robust loss needs TRL's label smoothing, which Axolotl's DPO does not pass",
-                              hints: ["export it with `export trl`, or use loss=sigmoid"])
-        }
-        if let p = plan.preference, p.labelSmoothing > 0 {
-            throw ExportError("label_smoothing=\(p.labelSmoothing): Axolotl's DPO sets no label smoothing", hints: ["export it with `export trl` (loss=robust)"])
-        }
-        let (yaml, rows) = config(plan, rl: rl)
+        let recipe = try plan.recipe.axolotl.get()
+        if let refusal = recipe.refusal(plan) { throw refusal }
+        let (yaml, rows) = config(plan, recipe: recipe)
         var files: [(String, String)] = [("config.yml", yaml), (ExportPlan.trainFile, ExportPlan.jsonLines(plan.train))]
         if !plan.validation.isEmpty { files.append((ExportPlan.validationFile, ExportPlan.jsonLines(plan.validation))) }
         if let grpo = plan.grpo {
@@ -67,11 +48,11 @@ def hone_prompts(cfg, *args, **kwargs):
 """#
 
     /// The YAML text and the README's mapping rows.
-    static func config(_ plan: ExportPlan, rl: String?) -> (String, [ExportMapping]) {
+    static func config(_ plan: ExportPlan, recipe: AxolotlRecipe) -> (String, [ExportMapping]) {
         let s = plan.settings
         var lines: [String] = ["# Exported by hone (`export axolotl`): \(plan.recipe.rawValue) of \(plan.model.reference). README.md lists every setting.",
                                "base_model: \(yaml(plan.model.reference))"]
-        if let rl { lines.append("rl: \(rl)") }
+        if let rl = recipe.rl { lines.append("rl: \(rl)") }
         if let lora = plan.lora, plan.method != .full {
             lines += ["adapter: \(plan.method == .qlora ? "qlora" : "lora")",
                       "lora_r: \(lora.rank)", "lora_alpha: \(ExportNumber.number(lora.alpha))", "lora_dropout: \(ExportNumber.number(lora.dropout))",
@@ -80,15 +61,15 @@ def hone_prompts(cfg, *args, **kwargs):
             if lora.initialization != .kaiming { lines.append("peft_init_lora_weights: \(lora.initialization.rawValue)") }
             if plan.method == .qlora { lines.append("load_in_4bit: true") }
         }
-        lines += ["datasets:"] + dataset(ExportPlan.trainFile, plan: plan)
+        lines += ["datasets:"] + dataset(ExportPlan.trainFile, recipe: recipe)
         if !plan.validation.isEmpty {
-            lines += ["test_datasets:"] + dataset(ExportPlan.validationFile, plan: plan, split: true)
+            lines += ["test_datasets:"] + dataset(ExportPlan.validationFile, recipe: recipe)
         }
         if plan.template.hasPrefix("jinja:") {
             // The data is already rendered; this keeps the template with the saved tokenizer for inference.
             lines += ["chat_template: jinja", "chat_template_jinja: " + RewardFunctionsPython.literal(String(plan.template.dropFirst(6)))]
         }
-        lines += ["val_set_size: 0", "sequence_len: \(s.sequenceLength)", "micro_batch_size: \(plan.recipe == .grpo ? s.batchSize * (plan.grpo?.group ?? 1) : s.batchSize)",
+        lines += ["val_set_size: 0", "sequence_len: \(s.sequenceLength)", "micro_batch_size: \(plan.batchOfAnswers)",
                   "gradient_accumulation_steps: \(s.accumulate)"]
         if let steps = s.steps { lines.append("max_steps: \(steps)") } else { lines.append("num_epochs: \(ExportNumber.number(plan.epochs))") }
         lines += ["learning_rate: \(s.learningRate)", "lr_scheduler: \(plan.schedulerName)", "warmup_steps: \(s.warmupSteps)",
@@ -96,7 +77,6 @@ def hone_prompts(cfg, *args, **kwargs):
                   "weight_decay: \(ExportNumber.number(s.weightDecay))", "max_grad_norm: \(ExportNumber.number(s.maxGradientNorm))",
                   "seed: \(s.seed)", "bf16: \(s.precision == .bf16)", "fp16: false", "tf32: false",
                   "gradient_checkpointing: \(s.gradientCheckpointing)", "logging_steps: 1", "output_dir: ./output"]
-        if plan.recipe == .sft { lines.append("train_on_inputs: \(s.trainOnAll)") }
         let evalEvery = s.evalEvery ?? max(1, (s.steps ?? 10) / 10)
         if !plan.validation.isEmpty { lines.append("eval_steps: \(evalEvery)") }
         if let p = s.patience, !plan.validation.isEmpty {
@@ -105,17 +85,7 @@ def hone_prompts(cfg, *args, **kwargs):
         } else if let every = s.saveEvery {
             lines.append("save_steps: \(every)")
         }
-        if let p = plan.preference {
-            lines.append("rl_beta: \(p.beta)")
-            if plan.recipe == .dpo { lines.append("dpo_loss_type: [\(p.kind)]") }
-            if plan.recipe == .simpo { lines += ["simpo_gamma: \(p.gamma)", "cpo_alpha: 0.0"] }
-            if plan.recipe == .orpo { lines.append("orpo_alpha: \(p.beta)") }
-        }
-        if let g = plan.grpo {
-            lines += ["trl:", "  beta: 0.0", "  num_generations: \(g.group)", "  max_completion_length: \(g.maxNewTokens)",
-                      "  temperature: \(g.temperature)", "  num_iterations: 1", "  loss_type: dapo", "  scale_rewards: group",
-                      "  reward_funcs:", "    - hone_rewards.hone_reward"]
-        }
+        lines += recipe.keys(plan)
         lines.append("# deepspeed: deepspeed/zero2.json   # or zero3.json, for several GPUs")
 
         let keys: [String: String?] = [
@@ -127,41 +97,15 @@ def hone_prompts(cfg, *args, **kwargs):
             "seed": "seed", "precision": "bf16", "checkpointing": "gradient_checkpointing", "train_on": "train_on_inputs",
             "eval_every": "eval_steps", "patience": "early_stopping_patience", "save_every": "save_steps",
         ]
-        var rows = plan.commonMappings(keys: keys)
-        if let p = plan.preference {
-            rows.append(.init("beta", ExportNumber.number(p.beta), key: plan.recipe == .orpo ? "rl_beta, orpo_alpha" : "rl_beta"))
-            if plan.recipe == .dpo { rows.append(.init("loss", p.kind, key: "dpo_loss_type")) }
-            if plan.recipe == .simpo { rows.append(.init("gamma", ExportNumber.number(p.gamma), key: "simpo_gamma")) }
-        }
-        if let g = plan.grpo {
-            rows += [.init("reward", g.reward.description, key: "trl.reward_funcs", note: "hone_rewards.py, with hone's definition"),
-                     .init("group", String(g.group), key: "trl.num_generations"),
-                     .init("max_tokens", String(g.maxNewTokens), key: "trl.max_completion_length"),
-                     .init("temperature", ExportNumber.number(g.temperature), key: "trl.temperature")]
-        }
-        rows.append(.init("tokenisation", "BOS + prompt, then the answer + EOS", key: "datasets type",
-                          note: "Axolotl tokenises prompt and answer itself; where tokens merge across the boundary its split can differ from hone's by a token"))
+        let rows = plan.commonMappings(keys: keys) + recipe.mappings(plan) + [
+            ExportMapping("tokenisation", "BOS + prompt, then the answer + EOS", key: "datasets type",
+                          note: "Axolotl tokenises prompt and answer itself; where tokens merge across the boundary its split can differ from hone's by a token")]
         return (lines.joined(separator: "\n") + "\n", rows)
     }
 
-    /// A `datasets:` entry for a JSONL file of the plan's examples, in Axolotl's user-defined
-    /// formats, whose format strings are just the fields: the prompt is already templated.
-    static func dataset(_ path: String, plan: ExportPlan, split: Bool = false) -> [String] {
-        var lines = ["  - path: \(path)", "    ds_type: json", "    split: train"]
-        switch plan.recipe {
-        case .orpo:
-            // Axolotl's ORPO reads prompt/chosen/rejected columns as they are (no user-defined type).
-            break
-        case .dpo, .simpo:
-            lines += ["    type:", "      field_prompt: prompt", "      field_chosen: chosen", "      field_rejected: rejected",
-                      "      prompt_format: \"{prompt}\"", "      chosen_format: \"{chosen}\"", "      rejected_format: \"{rejected}\""]
-        case .grpo:
-            lines += ["    type: hone_rewards.hone_prompts"]
-        default:
-            lines += ["    type:", "      field_instruction: prompt", "      field_output: completion",
-                      "      format: \"{instruction}\"", "      no_input_format: \"{instruction}\""]
-        }
-        return lines
+    /// A `datasets:` entry for a JSONL file of the plan's examples, typed as the recipe says.
+    static func dataset(_ path: String, recipe: AxolotlRecipe) -> [String] {
+        ["  - path: \(path)", "    ds_type: json", "    split: train"] + recipe.datasetType
     }
 
     static func deepSpeed(stage: Int) -> String {

@@ -99,6 +99,10 @@ public struct ExportPlan: Codable, Sendable {
         return examples.map { String(decoding: (try? encoder.encode($0.jsonObject)) ?? Data(), as: UTF8.self) + "\n" }.joined()
     }
 
+    /// The examples per micro-batch as the tools count them: answers, so for GRPO the prompts
+    /// hone counts times the answers sampled for each.
+    public var batchOfAnswers: Int { settings.batchSize * (grpo?.group ?? 1) }
+
     /// The total optimizer steps, or nil when the run is given in epochs.
     public var maxSteps: Int? { settings.steps }
     public var epochs: Double { settings.steps == nil ? settings.epochs ?? 1 : 1 }

@@ -74,7 +74,7 @@ extension ExportPlan {
             .init("lr", Recipe.format(settings.learningRate), key: key("lr")),
             .init("schedule", settings.schedule.rawValue, key: key("schedule"), note: settings.schedule == .constant && settings.warmupSteps > 0 ? "constant_with_warmup, since warmup > 0" : nil),
             .init("warmup", String(settings.warmupSteps), key: key("warmup")),
-            .init("batch", String(settings.batchSize), key: key("batch"), note: recipe == .grpo ? "× group: the tool counts answers, hone counts prompts" : nil),
+            .init("batch", String(settings.batchSize), key: key("batch"), note: grpo != nil ? "× group: the tool counts answers, hone counts prompts" : nil),
             .init("accumulate", String(settings.accumulate), key: key("accumulate")),
             settings.steps.map { .init("steps", String($0), key: key("steps")) }
                 ?? .init("epochs", ExportNumber.number(settings.epochs ?? 1), key: key("epochs")),

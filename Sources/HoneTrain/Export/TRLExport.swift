@@ -6,31 +6,12 @@ import HonePEFT
 /// launch` with the DDP, ZeRO-2, ZeRO-3 or FSDP config beside it). The versions it was checked
 /// with are TRL 1.16, transformers 5.25, PEFT 0.21 and accelerate 1.16 (scripts/check-export).
 public enum TRLExport {
-    /// TRL's trainer for each recipe it has; PPO's `PPOTrainer` is gone from TRL 1.16.
-    static func trainer(for recipe: Recipe) -> (module: String, trainer: String, config: String)? {
-        switch recipe {
-        case .sft: ("trl", "SFTTrainer", "SFTConfig")
-        case .dpo: ("trl", "DPOTrainer", "DPOConfig")
-        case .orpo: ("trl.experimental.orpo", "ORPOTrainer", "ORPOConfig")
-        case .simpo: ("trl.experimental.cpo", "CPOTrainer", "CPOConfig")
-        case .reward: ("trl", "RewardTrainer", "RewardConfig")
-        case .grpo: ("trl", "GRPOTrainer", "GRPOConfig")
-        case .ppo: nil
-        }
-    }
-
     /// The files of the export, or the reason it cannot be made faithfully.
     public static func files(for plan: ExportPlan) throws(ExportError) -> ExportFiles {
         try plan.checkCommonSettings()
-        guard let names = trainer(for: plan.recipe) else {
-            throw ExportError("recipe=ppo: TRL 1.16 has no PPOTrainer (it was removed from TRL; its successor for RL is GRPOTrainer)",
-                              hints: ["export recipe=grpo, or train PPO in hone"])
-        }
-        if let p = plan.preference, p.kind == "sigmoid", p.labelSmoothing > 0 {
-            throw ExportError("label_smoothing=\(p.labelSmoothing) with loss=sigmoid (conservative DPO): TRL 1.16's sigmoid loss ignores label_smoothing",
-                              hints: ["use loss=robust, whose ε TRL does read, or label_smoothing=0"])
-        }
-        let arguments = trainingArguments(plan)
+        let names = try plan.recipe.trl.get()
+        if let refusal = names.refusal(plan) { throw refusal }
+        let arguments = trainingArguments(plan, recipe: names)
         var settings: [String: Any] = [
             "recipe": plan.recipe.rawValue, "model": plan.model.reference, "method": plan.method.rawValue,
             "bos": plan.hasBOS, "eos": plan.hasEOS, "max_length": plan.settings.sequenceLength,
@@ -57,12 +38,11 @@ public enum TRLExport {
 
     /// The trainer configuration's keyword arguments: every value hone uses, written out even
     /// where it equals TRL's default, so a change of TRL's defaults cannot change the run.
-    static func trainingArguments(_ plan: ExportPlan) -> [String: Any] {
+    static func trainingArguments(_ plan: ExportPlan, recipe: TRLRecipe) -> [String: Any] {
         let s = plan.settings
         var a: [String: Any] = [
             "learning_rate": s.learningRate, "lr_scheduler_type": plan.schedulerName, "warmup_steps": s.warmupSteps,
-            "per_device_train_batch_size": plan.recipe == .grpo ? s.batchSize * (plan.grpo?.group ?? 1) : s.batchSize,
-            "per_device_eval_batch_size": plan.recipe == .grpo ? s.batchSize * (plan.grpo?.group ?? 1) : s.batchSize,
+            "per_device_train_batch_size": plan.batchOfAnswers, "per_device_eval_batch_size": plan.batchOfAnswers,
             "gradient_accumulation_steps": s.accumulate,
             "num_train_epochs": plan.epochs, "max_steps": s.steps ?? -1,
             "optim": "adamw_torch", "adam_beta1": s.beta1, "adam_beta2": s.beta2, "adam_epsilon": s.epsilon,
@@ -83,45 +63,7 @@ public enum TRLExport {
                 a["save_steps"] = a["eval_steps"]
             }
         }
-        switch plan.recipe {
-        case .sft:
-            a["max_length"] = s.sequenceLength
-            a["completion_only_loss"] = !s.trainOnAll
-            a["packing"] = false
-        case .dpo:
-            let p = plan.preference ?? PreferenceLossSettings(kind: "sigmoid")
-            a["beta"] = p.beta
-            a["loss_type"] = [p.kind]
-            a["label_smoothing"] = p.labelSmoothing
-            a["max_length"] = s.sequenceLength
-        case .orpo:
-            a["beta"] = plan.preference?.beta ?? 0.1
-            a["max_length"] = s.sequenceLength
-        case .simpo:
-            let p = plan.preference ?? PreferenceLossSettings(kind: "simpo", beta: 2.5)
-            a["loss_type"] = "simpo"
-            a["cpo_alpha"] = 0.0
-            a["beta"] = p.beta
-            a["simpo_gamma"] = p.gamma
-            a["max_length"] = s.sequenceLength
-        case .reward:
-            a["max_length"] = s.sequenceLength
-            a["center_rewards_coefficient"] = NSNull()
-        case .grpo:
-            let g = plan.grpo!
-            a["num_generations"] = g.group
-            a["max_completion_length"] = g.maxNewTokens
-            a["temperature"] = g.temperature
-            a["top_p"] = 1.0
-            a["top_k"] = 0
-            a["beta"] = 0.0
-            a["num_iterations"] = 1
-            a["loss_type"] = "dapo"
-            a["scale_rewards"] = "group"
-            a["epsilon"] = 0.2
-        case .ppo:
-            break
-        }
+        a.merge(recipe.arguments(plan)) { _, particular in particular }
         return a
     }
 
@@ -149,25 +91,12 @@ public enum TRLExport {
         "patience": "EarlyStoppingCallback(early_stopping_patience)", "save_every": "save_steps",
     ]
 
-    static func readme(_ plan: ExportPlan, names: (module: String, trainer: String, config: String)) -> String {
-        var rows = plan.commonMappings(keys: keys)
-        if let p = plan.preference {
-            rows.append(.init("beta", ExportNumber.number(p.beta), key: "beta"))
-            if plan.recipe == .dpo { rows.append(.init("loss", p.kind, key: "loss_type")) }
-            if plan.recipe == .dpo { rows.append(.init("label_smoothing", ExportNumber.number(p.labelSmoothing), key: "label_smoothing")) }
-            if plan.recipe == .simpo { rows.append(.init("gamma", ExportNumber.number(p.gamma), key: "simpo_gamma", note: "CPOTrainer with loss_type=simpo and cpo_alpha=0 is SimPO")) }
-        }
-        if let g = plan.grpo {
-            rows += [.init("reward", g.reward.description, key: "reward_funcs", note: "a Python function in train.py with hone's definition"),
-                     .init("group", String(g.group), key: "num_generations"),
-                     .init("max_tokens", String(g.maxNewTokens), key: "max_completion_length"),
-                     .init("temperature", ExportNumber.number(g.temperature), key: "temperature", note: "top_p=1, top_k=0: plain sampling, as hone"),
-                     .init("(GRPO loss)", "one update per sample, β 0, dapo normalisation, group-scaled rewards", key: "num_iterations=1, beta=0, loss_type=dapo, scale_rewards=group")]
-        }
-        if plan.recipe == .sft || plan.recipe == .dpo {
+    static func readme(_ plan: ExportPlan, names: TRLRecipe) -> String {
+        var rows = plan.commonMappings(keys: keys) + names.mappings(plan)
+        if names.tokenisesAsHone {
             rows.append(.init("tokenisation", "BOS + prompt, then the answer on its own + EOS", key: nil,
                               note: "train.py tokenises as hone does and hands TRL the ids, so the loss mask is hone's: the prompt is masked, the answer and EOS are trained"))
-        } else if plan.recipe != .grpo {
+        } else if plan.recipe.examples != .prompts {
             rows.append(.init("tokenisation", "BOS + prompt, then the answer on its own + EOS", key: nil,
                               note: "\(names.trainer) tokenises prompt+answer itself; where tokens merge across the boundary its split can differ from hone's by a token"))
         }
@@ -209,7 +138,7 @@ public enum TRLExport {
 
             \(ExportPlan.table(rows, tool: "TRL"))
             Data: `\(ExportPlan.trainFile)`\(plan.validation.isEmpty ? "" : " and `\(ExportPlan.validationFile)`"), JSON Lines \
-            with `prompt`\(plan.recipe.usesPreferencePairs ? ", `chosen`, `rejected`" : plan.recipe == .grpo ? "" : ", `completion`"); \
+            with `prompt`\(plan.recipe.usesPreferencePairs ? ", `chosen`, `rejected`" : plan.recipe.examples == .prompts ? "" : ", `completion`"); \
             the prompt is the templated text (\(plan.template)). `hone.json` is the session's recipe.
 
             """
