@@ -33,7 +33,7 @@ public enum ResumeCommand: Command {
         }
         // After a non-finite stop the live state is one update past its weights: use the checkpoint.
         if let live = workspace.run(named: name), live.status != .failed, let loop = live.loop, let handle = workspace.model(named: live.modelName),
-           let tokenizer = handle.tokenizer, isIntact(loop, handle: handle) {
+           let tokenizer = handle.tokenizer, isIntact(loop, recipe: Recipe.of(live.configuration), handle: handle) {
             guard !loop.trainer.isFinished else {
                 context.show("\(name) has finished all \(loop.trainer.totalSteps) steps; `train` starts a new run")
                 return .object(live)
@@ -45,13 +45,30 @@ public enum ResumeCommand: Command {
         return try rebuild(name, arguments: arguments, in: context)
     }
 
-    /// The live loop still trains the tensors the model uses (no merge or new adapter since).
-    static func isIntact(_ loop: TrainingLoop, handle: ModelHandle) -> Bool {
+    /// The live loop still trains the tensors the model uses (no merge, new adapter or new reward
+    /// head since). A reward model's and PPO's trainers hold a head beside the model's
+    /// parameters: the reward head must still be the model's, and PPO's value head belongs to
+    /// the loop alone. (Without them the adapter never matched, and such a run was rebuilt
+    /// from its folder, which for PPO inside a rollout's epochs samples the rollout again.)
+    static func isIntact(_ loop: TrainingLoop, recipe: Recipe, handle: ModelHandle) -> Bool {
         guard loop.trainer.model === handle.model else { return false }
+        var trained = loop.trainer.parameters
+        switch recipe {
+        case .reward:
+            guard let head = trained.first(where: { $0.name == RewardTrainCommand.headName }), head.tensor === handle.rewardHead?.weight else { return false }
+            trained.removeAll { $0.name == RewardTrainCommand.headName }
+        case .ppo:
+            trained.removeAll { $0.name == PPOCommand.valueHeadName }
+        case .sft, .dpo, .orpo, .simpo, .grpo:
+            break
+        }
         if loop.trainer.settings.method == .full { return handle.model.quantizedWeights.isEmpty }
-        guard let set = handle.model.linearHook as? AdapterSet else { return false }
+        let set = handle.model.linearHook as? AdapterSet
+        // A reward head trained alone: still alone, as `reward train` would train it now.
+        if trained.isEmpty { return recipe == .reward && (set?.active == nil || set?.isEnabled == false) }
+        guard let set else { return false }
         let current = set.trainableParameters
-        return current.count == loop.trainer.parameters.count && zip(current, loop.trainer.parameters).allSatisfy { $0 === $1.tensor }
+        return current.count == trained.count && zip(current, trained).allSatisfy { $0 === $1.tensor }
     }
 
     /// The run made again from its folder, when no live loop of it is intact. Every recipe shares
