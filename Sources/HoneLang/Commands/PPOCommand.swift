@@ -64,6 +64,9 @@ public enum PPOCommand: Command {
                              configure: { $0.ppo = ppo }, in: context)
     }
 
+    /// The value head's name among the trainable parameters, as checkpoints keep it (TRL's).
+    static let valueHeadName = "v_head.weight"
+
     /// The trainer and loop of a PPO run (also for `resume`): the policy's parameters and the
     /// value head (`v_head.weight`), which checkpoints keep with them.
     static func build(handle: ModelHandle, tokenizer: any Tokenizer, reward: RewardFunction, parameters: [TrainableParameter], adapter: LoRAAdapter?,
@@ -78,7 +81,7 @@ public enum PPOCommand: Command {
         let objective = PPOObjective(prompts: prompts, reward: reward, settings: ppo, tokenizer: tokenizer, hiddenSize: handle.model.hiddenSize,
                                      reference: reference, batchSize: settings.batchSize, accumulate: settings.accumulate,
                                      seed: settings.seed, padID: padID)
-        let trainer = try Trainer(model: handle.model, parameters: parameters + [TrainableParameter(name: "v_head.weight", tensor: objective.valueHead)],
+        let trainer = try Trainer(model: handle.model, parameters: parameters + [TrainableParameter(name: valueHeadName, tensor: objective.valueHead)],
                                   objective: objective, settings: settings, dropoutLayers: adapter?.layers ?? [], padID: padID)
         return (trainer, ReinforcementRun.loop(trainer, log: log, held: held) { objective.meanReward(on: held, model: handle.model) })
     }

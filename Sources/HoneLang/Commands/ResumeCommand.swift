@@ -33,7 +33,7 @@ public enum ResumeCommand: Command {
         }
         // After a non-finite stop the live state is one update past its weights: use the checkpoint.
         if let live = workspace.run(named: name), live.status != .failed, let loop = live.loop, let handle = workspace.model(named: live.modelName),
-           let tokenizer = handle.tokenizer, isIntact(loop, handle: handle) {
+           let tokenizer = handle.tokenizer, isIntact(loop, recipe: Recipe.of(live.configuration), handle: handle) {
             guard !loop.trainer.isFinished else {
                 context.show("\(name) has finished all \(loop.trainer.totalSteps) steps; `train` starts a new run")
                 return .object(live)
@@ -45,15 +45,36 @@ public enum ResumeCommand: Command {
         return try rebuild(name, arguments: arguments, in: context)
     }
 
-    /// The live loop still trains the tensors the model uses (no merge or new adapter since).
-    static func isIntact(_ loop: TrainingLoop, handle: ModelHandle) -> Bool {
+    /// The live loop still trains the tensors the model uses (no merge, new adapter or new reward
+    /// head since). A reward model's and PPO's trainers hold a head beside the model's
+    /// parameters: the reward head must still be the model's, and PPO's value head belongs to
+    /// the loop alone. (Without them the adapter never matched, and such a run was rebuilt
+    /// from its folder, which for PPO inside a rollout's epochs samples the rollout again.)
+    static func isIntact(_ loop: TrainingLoop, recipe: Recipe, handle: ModelHandle) -> Bool {
         guard loop.trainer.model === handle.model else { return false }
+        var trained = loop.trainer.parameters
+        switch recipe {
+        case .reward:
+            guard let head = trained.first(where: { $0.name == RewardTrainCommand.headName }), head.tensor === handle.rewardHead?.weight else { return false }
+            trained.removeAll { $0.name == RewardTrainCommand.headName }
+        case .ppo:
+            trained.removeAll { $0.name == PPOCommand.valueHeadName }
+        case .sft, .dpo, .orpo, .simpo, .grpo:
+            break
+        }
         if loop.trainer.settings.method == .full { return handle.model.quantizedWeights.isEmpty }
-        guard let set = handle.model.linearHook as? AdapterSet else { return false }
+        let set = handle.model.linearHook as? AdapterSet
+        // A reward head trained alone: still alone, as `reward train` would train it now.
+        if trained.isEmpty { return recipe == .reward && (set?.active == nil || set?.isEnabled == false) }
+        guard let set else { return false }
         let current = set.trainableParameters
-        return current.count == loop.trainer.parameters.count && zip(current, loop.trainer.parameters).allSatisfy { $0 === $1.tensor }
+        return current.count == trained.count && zip(current, trained).allSatisfy { $0 === $1.tensor }
     }
 
+    /// The run made again from its folder, when no live loop of it is intact. Every recipe shares
+    /// the model, QLoRA's quantisation, the adapter, the checkpoint, the loop and the template;
+    /// only the objective differs, and `Recipe.of` (the table `export` reads too) picks it, so a
+    /// new recipe is one more case of the switch, which the compiler asks for.
     static func rebuild(_ name: String, arguments: BoundArguments, in context: CommandContext) throws -> Value {
         let workspace = context.session.workspace
         let path = TrainingData.runsDirectory(in: context) + "/" + name
@@ -71,6 +92,7 @@ public enum ResumeCommand: Command {
         } catch {
             throw HoneError(.value, "\(path)/config.json does not read as a run's configuration: \(error)", at: context.call.range)
         }
+        // Shared by every recipe: the model as the run had it, QLoRA's quantisation, the adapter.
         let handle = try model(for: configuration, in: context)
         let tokenizer = try ModelReference.tokenizer(of: handle, in: context)
         if let q = configuration.model.quantization, handle.model.quantizedWeights.isEmpty,
@@ -79,62 +101,18 @@ public enum ResumeCommand: Command {
             context.say("quantised \(handle.name)'s linear weights to \(q) again, as the run had them")
         }
         if let a = configuration.adapter { try adapter(a, on: handle, in: context) }
-        // A reward head trained alone has no adapter parameters; the head is added below.
-        let (parameters, adapter) = configuration.rewardModel == true && configuration.adapter == nil && configuration.settings.method == .adapter
-            ? ([], nil) : try TrainingRunner.parameters(of: handle, method: configuration.settings.method, in: context)
-        let padID = tokenizer.specialTokens.pad?.id ?? 0
-        let settings = configuration.settings
-        let trainer: Trainer
-        var validation: [(ids: [Int], labels: [Int])] = []
-        var validator: (() -> (loss: Double, figures: [String: Double]))?
-        if configuration.rewardModel == true {
-            // The head is made again from the run's seed; the checkpoint puts back its weights.
-            let head = RewardHead(hidden: handle.model.hiddenSize, seed: settings.seed)
-            let (withHead, _) = try RewardTrainCommand.parameters(handle: handle, head: head, method: settings.method, context: context)
-            let pairs = try log.readPairs(TrainingData.trainPairsName)
-            let held = configuration.validation == nil ? [] : try log.readPairs(TrainingData.validationPairsName)
-            let built = try RewardTrainCommand.build(handle: handle, head: head, parameters: withHead, adapter: adapter, pairs: pairs,
-                                                     held: held, settings: settings, padID: padID, log: log)
-            handle.rewardHead = head
-            trainer = built.0
-            validator = built.1.validator
-        } else if let rule = configuration.grpo?.reward ?? configuration.ppo?.reward {
-            let prompts = try log.readExamples(TrainingData.trainExamplesName).map(\.ids)
-            let held = configuration.validation == nil ? [] : try log.readExamples(TrainingData.validationExamplesName).map(\.ids)
-            let reward = try ReinforcementRun.rewardFunction(rule, policy: handle, in: context, range: context.call.range)
-            let built = if let grpo = configuration.grpo {
-                try GRPOCommand.build(handle: handle, tokenizer: tokenizer, reward: reward, parameters: parameters, adapter: adapter, prompts: prompts,
-                                      held: held, grpo: grpo, settings: settings, log: log)
-            } else {
-                try PPOCommand.build(handle: handle, tokenizer: tokenizer, reward: reward, parameters: parameters, adapter: adapter, prompts: prompts,
-                                     held: held, ppo: configuration.ppo!, settings: settings, log: log)
-            }
-            trainer = built.0
-            validator = built.1.validator
-        } else if let preference = configuration.preference {
-            // The reference log-probs come from the model as loaded, before the checkpoint: the
-            // base with the adapter disabled, or for method=full the weights training started from.
-            let pairs = try log.readPairs(TrainingData.trainPairsName)
-            guard dataFingerprint(pairs) == configuration.data.fingerprint else {
-                throw HoneError(.value, "\(path)/\(TrainingData.trainPairsName) does not match the fingerprint in config.json", at: context.call.range)
-            }
-            let objective = PreferenceObjective(pairs: pairs, loss: preference.loss, model: handle.model, padID: padID, batchSize: settings.batchSize)
-            if configuration.validation != nil {
-                objective.holdOut(try log.readPairs(TrainingData.validationPairsName), model: handle.model, batchSize: settings.batchSize)
-                let model = handle.model
-                validator = { objective.evaluateHeldOut(model: model, batchSize: settings.batchSize) }
-            }
-            trainer = try Trainer(model: handle.model, parameters: parameters, objective: objective, settings: settings,
-                                  dropoutLayers: adapter?.layers ?? [], padID: padID)
-        } else {
-            let examples = try log.readExamples(TrainingData.trainExamplesName)
-            guard dataFingerprint(examples) == configuration.data.fingerprint else {
-                throw HoneError(.value, "\(path)/\(TrainingData.trainExamplesName) does not match the fingerprint in config.json", at: context.call.range)
-            }
-            validation = configuration.validation == nil ? [] : try log.readExamples(TrainingData.validationExamplesName)
-            trainer = try Trainer(model: handle.model, parameters: parameters, examples: examples, settings: settings,
-                                  dropoutLayers: adapter?.layers ?? [], padID: padID)
+        // The one part that differs: the objective, from the data the run recorded. `Recipe.of`
+        // picks the case from the field it unwraps, so that field is there.
+        let run = RecordedRun(path: path, configuration: configuration, log: log, handle: handle, tokenizer: tokenizer, context: context)
+        let objective: RecordedRun.Objective
+        switch Recipe.of(configuration) {
+        case .sft: objective = try run.supervised()
+        case .dpo, .orpo, .simpo: objective = try run.preference(configuration.preference!)
+        case .reward: objective = try run.rewardModel()
+        case .grpo: objective = try run.grpo(configuration.grpo!)
+        case .ppo: objective = try run.ppo(configuration.ppo!)
         }
+        let trainer = objective.trainer
         var state: CheckpointState?
         if let latest = TrainerCheckpoint.latest(in: path) {
             do {
@@ -148,8 +126,8 @@ public enum ResumeCommand: Command {
             try log.truncate(after: 0)
             context.say("\(name) has no checkpoint yet; starting it again from step 0")
         }
-        let loop = TrainingLoop(trainer: trainer, log: log, validation: validation, state: state)
-        loop.validator = validator
+        let loop = TrainingLoop(trainer: trainer, log: log, validation: objective.validation, state: state)
+        loop.validator = objective.validator
         let template: PromptTemplate
         do {
             template = try TrainingRunner.template(described: configuration.template, tokenizer: tokenizer)
@@ -199,6 +177,115 @@ public enum ResumeCommand: Command {
             }
         } catch let error as AdapterError {
             throw AdapterReference.error(error, context)
+        }
+    }
+}
+
+extension ResumeCommand {
+    /// A run's folder as `resume` reads it, with the model rebuilt as the run had it (quantised,
+    /// with its adapter active). Each recipe's objective and trainer are made here from the data
+    /// the run recorded, through the same builders its command uses where it has them, so the
+    /// checkpoint fits them exactly and the run continues as it would have.
+    struct RecordedRun {
+        let path: String
+        let configuration: RunConfiguration
+        let log: RunLog
+        let handle: ModelHandle
+        let tokenizer: any Tokenizer
+        let context: CommandContext
+
+        /// What the loop needs beside the checkpoint: the trainer, and either SFT's validation
+        /// examples or another objective's validator.
+        struct Objective {
+            var trainer: Trainer
+            var validation: [(ids: [Int], labels: [Int])] = []
+            var validator: (() -> (loss: Double, figures: [String: Double]))?
+        }
+
+        var settings: TrainingSettings { configuration.settings }
+        var padID: Int { tokenizer.specialTokens.pad?.id ?? 0 }
+
+        /// The parameters `method` trains on the model as rebuilt.
+        func parameters() throws -> (parameters: [TrainableParameter], adapter: LoRAAdapter?) {
+            try TrainingRunner.parameters(of: handle, method: settings.method, in: context)
+        }
+
+        /// `train`: the tokenised examples, checked against the fingerprint in config.json.
+        func supervised() throws -> Objective {
+            let (parameters, adapter) = try parameters()
+            let examples = try log.readExamples(TrainingData.trainExamplesName)
+            try checkFingerprint(dataFingerprint(examples), of: TrainingData.trainExamplesName)
+            let validation = configuration.validation == nil ? [] : try log.readExamples(TrainingData.validationExamplesName)
+            let trainer = try Trainer(model: handle.model, parameters: parameters, examples: examples, settings: settings,
+                                      dropoutLayers: adapter?.layers ?? [], padID: padID)
+            return Objective(trainer: trainer, validation: validation)
+        }
+
+        /// `dpo`, `orpo` and `simpo`, which differ only in the recorded loss. The reference
+        /// log-probs come from the model as loaded, before the checkpoint: the base with the
+        /// adapter disabled, or for method=full the weights training started from.
+        func preference(_ preference: PreferenceLossSettings) throws -> Objective {
+            let (parameters, adapter) = try parameters()
+            let pairs = try log.readPairs(TrainingData.trainPairsName)
+            try checkFingerprint(dataFingerprint(pairs), of: TrainingData.trainPairsName)
+            let (model, settings) = (handle.model, settings)
+            let objective = PreferenceObjective(pairs: pairs, loss: preference.loss, model: model, padID: padID, batchSize: settings.batchSize)
+            var validator: (() -> (loss: Double, figures: [String: Double]))?
+            if configuration.validation != nil {
+                objective.holdOut(try log.readPairs(TrainingData.validationPairsName), model: model, batchSize: settings.batchSize)
+                validator = { objective.evaluateHeldOut(model: model, batchSize: settings.batchSize) }
+            }
+            let trainer = try Trainer(model: model, parameters: parameters, objective: objective, settings: settings,
+                                      dropoutLayers: adapter?.layers ?? [], padID: padID)
+            return Objective(trainer: trainer, validator: validator)
+        }
+
+        /// `reward train`: the head is made again from the run's seed (the checkpoint puts back
+        /// its weights) and becomes the model's. A head trained alone has no adapter.
+        func rewardModel() throws -> Objective {
+            let adapter = configuration.adapter == nil && settings.method == .adapter ? nil : try parameters().adapter
+            let head = RewardHead(hidden: handle.model.hiddenSize, seed: settings.seed)
+            let (withHead, _) = try RewardTrainCommand.parameters(handle: handle, head: head, method: settings.method, context: context)
+            let pairs = try log.readPairs(TrainingData.trainPairsName)
+            let held = configuration.validation == nil ? [] : try log.readPairs(TrainingData.validationPairsName)
+            let (trainer, loop) = try RewardTrainCommand.build(handle: handle, head: head, parameters: withHead, adapter: adapter, pairs: pairs,
+                                                               held: held, settings: settings, padID: padID, log: log)
+            handle.rewardHead = head
+            return Objective(trainer: trainer, validator: loop.validator)
+        }
+
+        /// `grpo`: answers are sampled with seeds from the position, so the same ones are drawn.
+        func grpo(_ grpo: GRPOSettings) throws -> Objective {
+            let (parameters, adapter) = try parameters()
+            let (prompts, held, reward) = try reinforcementInputs(grpo.reward)
+            let (trainer, loop) = try GRPOCommand.build(handle: handle, tokenizer: tokenizer, reward: reward, parameters: parameters, adapter: adapter,
+                                                        prompts: prompts, held: held, grpo: grpo, settings: settings, log: log)
+            return Objective(trainer: trainer, validator: loop.validator)
+        }
+
+        /// `ppo`: the value head is a trainable parameter, so the checkpoint carries it. A
+        /// checkpoint inside a rollout's epochs samples that rollout again from its weights.
+        func ppo(_ ppo: PPOSettings) throws -> Objective {
+            let (parameters, adapter) = try parameters()
+            let (prompts, held, reward) = try reinforcementInputs(ppo.reward)
+            let (trainer, loop) = try PPOCommand.build(handle: handle, tokenizer: tokenizer, reward: reward, parameters: parameters, adapter: adapter,
+                                                       prompts: prompts, held: held, ppo: ppo, settings: settings, log: log)
+            return Objective(trainer: trainer, validator: loop.validator)
+        }
+
+        /// The prompts and held-out prompts as recorded, and the reward (a `model:NAME` judge
+        /// must be loaded in this session).
+        func reinforcementInputs(_ rule: RewardRule) throws -> (prompts: [[Int]], held: [[Int]], reward: RewardFunction) {
+            let prompts = try log.readExamples(TrainingData.trainExamplesName).map(\.ids)
+            let held = configuration.validation == nil ? [] : try log.readExamples(TrainingData.validationExamplesName).map(\.ids)
+            let reward = try ReinforcementRun.rewardFunction(rule, policy: handle, in: context, range: context.call.range)
+            return (prompts, held, reward)
+        }
+
+        func checkFingerprint(_ fingerprint: String, of file: String) throws {
+            guard fingerprint == configuration.data.fingerprint else {
+                throw HoneError(.value, "\(path)/\(file) does not match the fingerprint in config.json", at: context.call.range)
+            }
         }
     }
 }

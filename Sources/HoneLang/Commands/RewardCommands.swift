@@ -64,10 +64,13 @@ public enum RewardTrainCommand: Command {
         return try TrainingRunner.run(run, loop: loop, handle: handle, tokenizer: tokenizer, template: template, in: context)
     }
 
+    /// The head's name among the trainable parameters, as checkpoints keep it (TRL's `score`).
+    static let headName = "score.weight"
+
     /// The head, and the adapter's (or every) weights when there are any to train.
     static func parameters(handle: ModelHandle, head: RewardHead, method: TrainingMethod, context: CommandContext) throws
         -> ([TrainableParameter], LoRAAdapter?) {
-        let headParameter = TrainableParameter(name: "score.weight", tensor: head.weight)
+        let headParameter = TrainableParameter(name: headName, tensor: head.weight)
         let set = handle.model.linearHook as? AdapterSet
         if method == .adapter && (set?.active == nil || set?.isEnabled == false) { return ([headParameter], nil) }
         let (parameters, adapter) = try TrainingRunner.parameters(of: handle, method: method, in: context)
