@@ -1,4 +1,5 @@
 import Foundation
+import HoneTrain
 import Testing
 @testable import HoneLang
 
@@ -87,7 +88,7 @@ struct CommandRegistryTests {
         let files = try FileManager.default.contentsOfDirectory(atPath: sources.path).filter { $0.hasSuffix(".swift") }
         let registered = Set(CommandRegistry.builtins.map { String(describing: $0) })
         var declared = Set<String>()
-        let pattern = try Regex(#"(?:enum|struct|final class)\s+(\w+)\s*:\s*Command\b"#)
+        let pattern = try Regex(#"(?:enum|struct|final class)\s+(\w+)\s*:\s*(?:Training)?Command\b"#)
         for file in files {
             let text = try String(contentsOfFile: sources.appendingPathComponent(file).path, encoding: .utf8)
             for match in text.matches(of: pattern) {
@@ -96,5 +97,14 @@ struct CommandRegistryTests {
         }
         #expect(!declared.isEmpty)
         #expect(declared.subtracting(registered).isEmpty, "not in CommandRegistry.builtins: \(declared.subtracting(registered).sorted())")
+    }
+
+    @Test("every recipe has exactly one registered training command, named as the recipe says")
+    func everyRecipeHasItsCommand() {
+        for recipe in Recipe.allCases {
+            let commands = CommandRegistry.builtins.compactMap { $0 as? any TrainingCommand.Type }.filter { $0.recipe == recipe }
+            #expect(commands.count == 1, "\(recipe): \(commands)")
+            #expect(commands.first?.spec.name == recipe.command, "\(recipe) names `\(recipe.command)`, its command is `\(commands.first?.spec.name ?? "none")`")
+        }
     }
 }

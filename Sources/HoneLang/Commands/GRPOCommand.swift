@@ -4,7 +4,21 @@ import HonePEFT
 import HoneTrain
 
 /// `grpo [PROMPTS] reward=… group=…`: reinforcement learning from a rule reward, GRPO style.
-public enum GRPOCommand: Command {
+public enum GRPOCommand: TrainingCommand {
+    static let recipe = Recipe.grpo
+
+    /// `resume`: answers are sampled with seeds from the position, so the same ones are drawn.
+    static func resumedObjective(_ run: ResumeCommand.RecordedRun) throws -> ResumeCommand.RecordedRun.Objective {
+        guard let grpo = run.configuration.grpo else {
+            throw HoneError(.value, "\(run.path)/config.json records no GRPO settings", at: run.context.call.range)
+        }
+        let (parameters, adapter) = try run.parameters()
+        let (prompts, held, reward) = try run.reinforcementInputs(grpo.reward)
+        let (trainer, loop) = try build(handle: run.handle, tokenizer: run.tokenizer, reward: reward, parameters: parameters, adapter: adapter,
+                                        prompts: prompts, held: held, grpo: grpo, settings: run.settings, log: run.log)
+        return .init(trainer: trainer, validator: loop.validator)
+    }
+
     typealias A = TrainingArguments
     typealias R = ReinforcementRun
     static let group = Arg<Int>.option("group", .int(2...64), default: .int(8), help: "answers sampled per prompt (TRL's num_generations)")

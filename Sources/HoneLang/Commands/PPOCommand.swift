@@ -4,7 +4,28 @@ import HonePEFT
 import HoneTrain
 
 /// `ppo [PROMPTS] reward=… …`: RLHF with PPO: a value head, GAE and a KL penalty.
-public enum PPOCommand: Command {
+public enum PPOCommand: TrainingCommand {
+    static let recipe = Recipe.ppo
+
+    /// `resume`: the value head is a trainable parameter, so the checkpoint carries it. A
+    /// checkpoint inside a rollout's epochs samples that rollout again from its weights.
+    static func resumedObjective(_ run: ResumeCommand.RecordedRun) throws -> ResumeCommand.RecordedRun.Objective {
+        guard let ppo = run.configuration.ppo else {
+            throw HoneError(.value, "\(run.path)/config.json records no PPO settings", at: run.context.call.range)
+        }
+        let (parameters, adapter) = try run.parameters()
+        let (prompts, held, reward) = try run.reinforcementInputs(ppo.reward)
+        let (trainer, loop) = try build(handle: run.handle, tokenizer: run.tokenizer, reward: reward, parameters: parameters, adapter: adapter,
+                                        prompts: prompts, held: held, ppo: ppo, settings: run.settings, log: run.log)
+        return .init(trainer: trainer, validator: loop.validator)
+    }
+
+    /// A live loop trains the value head beside the adapter; it belongs to the loop alone.
+    static func setAsideHeads(_ trained: inout [TrainableParameter], handle: ModelHandle) -> Bool {
+        trained.removeAll { $0.name == valueHeadName }
+        return true
+    }
+
     typealias A = TrainingArguments
     typealias R = ReinforcementRun
     static let answers = Arg<Int>.option("answers", .int(1...64), default: .int(4), help: "answers sampled per prompt for each rollout")

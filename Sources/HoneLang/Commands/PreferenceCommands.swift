@@ -104,6 +104,28 @@ enum PreferenceTraining {
         return try TrainingRunner.run(run, loop: loop, handle: handle, tokenizer: tokenizer, template: template, in: context)
     }
 
+    /// `resume` of `dpo`, `orpo` and `simpo`, which differ only in the recorded loss. The
+    /// reference log-probs come from the model as loaded, before the checkpoint: the base with
+    /// the adapter disabled, or for method=full the weights training started from.
+    static func resumedObjective(_ run: ResumeCommand.RecordedRun) throws -> ResumeCommand.RecordedRun.Objective {
+        guard let preference = run.configuration.preference else {
+            throw HoneError(.value, "\(run.path)/config.json records no preference loss", at: run.context.call.range)
+        }
+        let (parameters, adapter) = try run.parameters()
+        let pairs = try run.log.readPairs(TrainingData.trainPairsName)
+        try run.checkFingerprint(dataFingerprint(pairs), of: TrainingData.trainPairsName)
+        let (model, settings, padID) = (run.handle.model, run.settings, run.padID)
+        let objective = PreferenceObjective(pairs: pairs, loss: preference.loss, model: model, padID: padID, batchSize: settings.batchSize)
+        var validator: (() -> (loss: Double, figures: [String: Double]))?
+        if run.configuration.validation != nil {
+            objective.holdOut(try run.log.readPairs(TrainingData.validationPairsName), model: model, batchSize: settings.batchSize)
+            validator = { objective.evaluateHeldOut(model: model, batchSize: settings.batchSize) }
+        }
+        let trainer = try Trainer(model: model, parameters: parameters, objective: objective, settings: settings,
+                                  dropoutLayers: adapter?.layers ?? [], padID: padID)
+        return .init(trainer: trainer, validator: validator)
+    }
+
     /// The named data set, or the newest preference data set (its `.train` part after `split`).
     static func preferenceData(_ name: String?, in context: CommandContext, range: SourceRange?) throws -> DataSetHandle {
         if let name { return try DataReference.resolve(name, in: context, range: range) }
@@ -117,7 +139,13 @@ enum PreferenceTraining {
     }
 }
 
-public enum DPOCommand: Command {
+public enum DPOCommand: TrainingCommand {
+    static let recipe = Recipe.dpo
+
+    static func resumedObjective(_ run: ResumeCommand.RecordedRun) throws -> ResumeCommand.RecordedRun.Objective {
+        try PreferenceTraining.resumedObjective(run)
+    }
+
     public static let spec = CommandSpec(
         ["dpo"], summary: "direct preference optimisation on prompt/chosen/rejected pairs",
         discussion: """
@@ -141,7 +169,13 @@ public enum DPOCommand: Command {
     }
 }
 
-public enum ORPOCommand: Command {
+public enum ORPOCommand: TrainingCommand {
+    static let recipe = Recipe.orpo
+
+    static func resumedObjective(_ run: ResumeCommand.RecordedRun) throws -> ResumeCommand.RecordedRun.Objective {
+        try PreferenceTraining.resumedObjective(run)
+    }
+
     public static let spec = CommandSpec(
         ["orpo"], summary: "odds-ratio preference optimisation: SFT plus a preference term",
         discussion: """
@@ -157,7 +191,13 @@ public enum ORPOCommand: Command {
     }
 }
 
-public enum SimPOCommand: Command {
+public enum SimPOCommand: TrainingCommand {
+    static let recipe = Recipe.simpo
+
+    static func resumedObjective(_ run: ResumeCommand.RecordedRun) throws -> ResumeCommand.RecordedRun.Objective {
+        try PreferenceTraining.resumedObjective(run)
+    }
+
     public static let spec = CommandSpec(
         ["simpo"], summary: "simple preference optimisation: length-normalised, with a margin",
         discussion: """

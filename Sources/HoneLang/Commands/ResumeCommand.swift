@@ -53,19 +53,11 @@ public enum ResumeCommand: Command {
     static func isIntact(_ loop: TrainingLoop, recipe: Recipe, handle: ModelHandle) -> Bool {
         guard loop.trainer.model === handle.model else { return false }
         var trained = loop.trainer.parameters
-        switch recipe {
-        case .reward:
-            guard let head = trained.first(where: { $0.name == RewardTrainCommand.headName }), head.tensor === handle.rewardHead?.weight else { return false }
-            trained.removeAll { $0.name == RewardTrainCommand.headName }
-        case .ppo:
-            trained.removeAll { $0.name == PPOCommand.valueHeadName }
-        case .sft, .dpo, .orpo, .simpo, .grpo:
-            break
-        }
+        guard let command = trainingCommand(for: recipe), command.setAsideHeads(&trained, handle: handle) else { return false }
         if loop.trainer.settings.method == .full { return handle.model.quantizedWeights.isEmpty }
         let set = handle.model.linearHook as? AdapterSet
         // A reward head trained alone: still alone, as `reward train` would train it now.
-        if trained.isEmpty { return recipe == .reward && (set?.active == nil || set?.isEnabled == false) }
+        if trained.isEmpty { return set?.active == nil || set?.isEnabled == false }
         guard let set else { return false }
         let current = set.trainableParameters
         return current.count == trained.count && zip(current, trained).allSatisfy { $0 === $1.tensor }
@@ -104,14 +96,11 @@ public enum ResumeCommand: Command {
         // The one part that differs: the objective, from the data the run recorded. `Recipe.of`
         // picks the case from the field it unwraps, so that field is there.
         let run = RecordedRun(path: path, configuration: configuration, log: log, handle: handle, tokenizer: tokenizer, context: context)
-        let objective: RecordedRun.Objective
-        switch Recipe.of(configuration) {
-        case .sft: objective = try run.supervised()
-        case .dpo, .orpo, .simpo: objective = try run.preference(configuration.preference!)
-        case .reward: objective = try run.rewardModel()
-        case .grpo: objective = try run.grpo(configuration.grpo!)
-        case .ppo: objective = try run.ppo(configuration.ppo!)
+        let recipe = Recipe.of(configuration)
+        guard let command = trainingCommand(for: recipe) else {
+            throw HoneError(.value, "no command trains the recipe `\(recipe)` of \(path)/config.json", at: context.call.range)
         }
+        let objective = try command.resumedObjective(run)
         let trainer = objective.trainer
         var state: CheckpointState?
         if let latest = TrainerCheckpoint.latest(in: path) {
@@ -181,7 +170,28 @@ public enum ResumeCommand: Command {
     }
 }
 
+/// A command that starts runs of one recipe. `resume` finds the command of a run's recipe
+/// through this, so each method's resume lives in its command's file, beside the code that
+/// starts the run.
+protocol TrainingCommand: Command {
+    static var recipe: Recipe { get }
+    /// The run's objective and trainer made again from its folder, for `resume`.
+    static func resumedObjective(_ run: ResumeCommand.RecordedRun) throws -> ResumeCommand.RecordedRun.Objective
+    /// Takes out of `trained` what a live loop trains beside the adapter (a reward or value
+    /// head), and says whether that still belongs to `handle`, so the loop can go on.
+    static func setAsideHeads(_ trained: inout [TrainableParameter], handle: ModelHandle) -> Bool
+}
+
+extension TrainingCommand {
+    static func setAsideHeads(_ trained: inout [TrainableParameter], handle: ModelHandle) -> Bool { true }
+}
+
 extension ResumeCommand {
+    /// The registered command that trains `recipe`.
+    static func trainingCommand(for recipe: Recipe) -> (any TrainingCommand.Type)? {
+        CommandRegistry.builtins.lazy.compactMap { $0 as? any TrainingCommand.Type }.first { $0.recipe == recipe }
+    }
+
     /// A run's folder as `resume` reads it, with the model rebuilt as the run had it (quantised,
     /// with its adapter active). Each recipe's objective and trainer are made here from the data
     /// the run recorded, through the same builders its command uses where it has them, so the
@@ -208,69 +218,6 @@ extension ResumeCommand {
         /// The parameters `method` trains on the model as rebuilt.
         func parameters() throws -> (parameters: [TrainableParameter], adapter: LoRAAdapter?) {
             try TrainingRunner.parameters(of: handle, method: settings.method, in: context)
-        }
-
-        /// `train`: the tokenised examples, checked against the fingerprint in config.json.
-        func supervised() throws -> Objective {
-            let (parameters, adapter) = try parameters()
-            let examples = try log.readExamples(TrainingData.trainExamplesName)
-            try checkFingerprint(dataFingerprint(examples), of: TrainingData.trainExamplesName)
-            let validation = configuration.validation == nil ? [] : try log.readExamples(TrainingData.validationExamplesName)
-            let trainer = try Trainer(model: handle.model, parameters: parameters, examples: examples, settings: settings,
-                                      dropoutLayers: adapter?.layers ?? [], padID: padID)
-            return Objective(trainer: trainer, validation: validation)
-        }
-
-        /// `dpo`, `orpo` and `simpo`, which differ only in the recorded loss. The reference
-        /// log-probs come from the model as loaded, before the checkpoint: the base with the
-        /// adapter disabled, or for method=full the weights training started from.
-        func preference(_ preference: PreferenceLossSettings) throws -> Objective {
-            let (parameters, adapter) = try parameters()
-            let pairs = try log.readPairs(TrainingData.trainPairsName)
-            try checkFingerprint(dataFingerprint(pairs), of: TrainingData.trainPairsName)
-            let (model, settings) = (handle.model, settings)
-            let objective = PreferenceObjective(pairs: pairs, loss: preference.loss, model: model, padID: padID, batchSize: settings.batchSize)
-            var validator: (() -> (loss: Double, figures: [String: Double]))?
-            if configuration.validation != nil {
-                objective.holdOut(try log.readPairs(TrainingData.validationPairsName), model: model, batchSize: settings.batchSize)
-                validator = { objective.evaluateHeldOut(model: model, batchSize: settings.batchSize) }
-            }
-            let trainer = try Trainer(model: model, parameters: parameters, objective: objective, settings: settings,
-                                      dropoutLayers: adapter?.layers ?? [], padID: padID)
-            return Objective(trainer: trainer, validator: validator)
-        }
-
-        /// `reward train`: the head is made again from the run's seed (the checkpoint puts back
-        /// its weights) and becomes the model's. A head trained alone has no adapter.
-        func rewardModel() throws -> Objective {
-            let adapter = configuration.adapter == nil && settings.method == .adapter ? nil : try parameters().adapter
-            let head = RewardHead(hidden: handle.model.hiddenSize, seed: settings.seed)
-            let (withHead, _) = try RewardTrainCommand.parameters(handle: handle, head: head, method: settings.method, context: context)
-            let pairs = try log.readPairs(TrainingData.trainPairsName)
-            let held = configuration.validation == nil ? [] : try log.readPairs(TrainingData.validationPairsName)
-            let (trainer, loop) = try RewardTrainCommand.build(handle: handle, head: head, parameters: withHead, adapter: adapter, pairs: pairs,
-                                                               held: held, settings: settings, padID: padID, log: log)
-            handle.rewardHead = head
-            return Objective(trainer: trainer, validator: loop.validator)
-        }
-
-        /// `grpo`: answers are sampled with seeds from the position, so the same ones are drawn.
-        func grpo(_ grpo: GRPOSettings) throws -> Objective {
-            let (parameters, adapter) = try parameters()
-            let (prompts, held, reward) = try reinforcementInputs(grpo.reward)
-            let (trainer, loop) = try GRPOCommand.build(handle: handle, tokenizer: tokenizer, reward: reward, parameters: parameters, adapter: adapter,
-                                                        prompts: prompts, held: held, grpo: grpo, settings: settings, log: log)
-            return Objective(trainer: trainer, validator: loop.validator)
-        }
-
-        /// `ppo`: the value head is a trainable parameter, so the checkpoint carries it. A
-        /// checkpoint inside a rollout's epochs samples that rollout again from its weights.
-        func ppo(_ ppo: PPOSettings) throws -> Objective {
-            let (parameters, adapter) = try parameters()
-            let (prompts, held, reward) = try reinforcementInputs(ppo.reward)
-            let (trainer, loop) = try PPOCommand.build(handle: handle, tokenizer: tokenizer, reward: reward, parameters: parameters, adapter: adapter,
-                                                       prompts: prompts, held: held, ppo: ppo, settings: settings, log: log)
-            return Objective(trainer: trainer, validator: loop.validator)
         }
 
         /// The prompts and held-out prompts as recorded, and the reward (a `model:NAME` judge

@@ -5,7 +5,31 @@ import HoneTensor
 import HoneTrain
 
 /// `reward train [DATA] …`: a reward model from preference pairs (Bradley–Terry).
-public enum RewardTrainCommand: Command {
+public enum RewardTrainCommand: TrainingCommand {
+    static let recipe = Recipe.reward
+
+    /// `resume`: the head is made again from the run's seed (the checkpoint puts back its
+    /// weights) and becomes the model's. A head trained alone has no adapter.
+    static func resumedObjective(_ run: ResumeCommand.RecordedRun) throws -> ResumeCommand.RecordedRun.Objective {
+        let (configuration, settings, handle) = (run.configuration, run.settings, run.handle)
+        let adapter = configuration.adapter == nil && settings.method == .adapter ? nil : try run.parameters().adapter
+        let head = RewardHead(hidden: handle.model.hiddenSize, seed: settings.seed)
+        let (withHead, _) = try parameters(handle: handle, head: head, method: settings.method, context: run.context)
+        let pairs = try run.log.readPairs(TrainingData.trainPairsName)
+        let held = configuration.validation == nil ? [] : try run.log.readPairs(TrainingData.validationPairsName)
+        let (trainer, loop) = try build(handle: handle, head: head, parameters: withHead, adapter: adapter, pairs: pairs,
+                                        held: held, settings: settings, padID: run.padID, log: run.log)
+        handle.rewardHead = head
+        return .init(trainer: trainer, validator: loop.validator)
+    }
+
+    /// A live loop trains the reward head beside the adapter; it must still be the model's head.
+    static func setAsideHeads(_ trained: inout [TrainableParameter], handle: ModelHandle) -> Bool {
+        guard let head = trained.first(where: { $0.name == headName }), head.tensor === handle.rewardHead?.weight else { return false }
+        trained.removeAll { $0.name == headName }
+        return true
+    }
+
     typealias A = TrainingArguments
 
     public static let spec = CommandSpec(

@@ -4,7 +4,7 @@ import HonePEFT
 import HoneTrain
 
 /// `train [DATA] …`: supervised fine-tuning of the active adapter or every weight.
-public enum TrainCommand: Command {
+public enum TrainCommand: TrainingCommand {
     typealias A = TrainingArguments
 
     public static let spec = CommandSpec(
@@ -140,6 +140,19 @@ public enum TrainCommand: Command {
         default: isDoRA ? "the active adapter is DoRA (say method=dora)" : nil
         }
         if let problem { throw HoneError(.value, "method=\(method): \(problem)", at: range ?? context.call.range) }
+    }
+
+    static let recipe = Recipe.sft
+
+    /// `resume`: the tokenised examples, checked against the fingerprint in config.json.
+    static func resumedObjective(_ run: ResumeCommand.RecordedRun) throws -> ResumeCommand.RecordedRun.Objective {
+        let (parameters, adapter) = try run.parameters()
+        let examples = try run.log.readExamples(TrainingData.trainExamplesName)
+        try run.checkFingerprint(dataFingerprint(examples), of: TrainingData.trainExamplesName)
+        let validation = run.configuration.validation == nil ? [] : try run.log.readExamples(TrainingData.validationExamplesName)
+        let trainer = try Trainer(model: run.handle.model, parameters: parameters, examples: examples, settings: run.settings,
+                                  dropoutLayers: adapter?.layers ?? [], padID: run.padID)
+        return .init(trainer: trainer, validation: validation)
     }
 
     public static func variablesDefined(by call: CommandCall) -> Set<String>? {
