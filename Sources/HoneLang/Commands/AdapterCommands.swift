@@ -25,17 +25,14 @@ enum AdapterReference {
 
 /// `lora …` and `dora …`: add an adapter to the current model.
 public enum LoraCommand: Command {
-    static let r = Arg<Int>.option("r", .int(LoRASettings.validRanks), default: .int(8), help: "the rank of A [r, in] and B [out, r]")
-    static let alpha = Arg<Double>.option("alpha", .float(0...100_000), default: .float(8),
-        help: "the scale numerator: the update is (alpha/r)·BA (PEFT's default alpha is 8)")
-    static let dropout = Arg<Double>.option("dropout", .float(0...0.99), default: .float(0), help: "dropout on the adapter's input while training")
-    static let targets = Arg<[String]>.option("targets", .list(.word),
-        help: "module names (q_proj,v_proj), all-linear, or patterns with * (default: PEFT's for the architecture)")
-    static let rslora = Arg<Bool>.option("rslora", .bool, default: .bool(false), help: "scale by alpha/√r instead of alpha/r")
-    static let dora = Arg<Bool>.option("dora", .bool, default: .bool(false), help: "weight-decomposed LoRA: a learned magnitude per output row")
-    static let initialization = Arg<String>.option("init", .choice(LoRAInitialization.allCases.map(\.rawValue)), default: .string("kaiming"),
-        help: "how A starts: kaiming (PEFT's default) or gaussian, B at zero; pissa: A and B from W's top singular vectors, W keeps the residual")
-    static let seed = Arg<Int>.option("seed", .int(0...Int.max), help: "the seed for A (default: the session's `seed`)")
+    static let r = Arg<Int>.option(LoRASettings.rankSetting)
+    static let alpha = Arg<Double>.option(LoRASettings.alphaSetting)
+    static let dropout = Arg<Double>.option(LoRASettings.dropoutSetting)
+    static let targets = Arg<[String]>.option(LoRASettings.targetsSetting)
+    static let rslora = Arg<Bool>.option(LoRASettings.rsLoRASetting)
+    static let dora = Arg<Bool>.option(LoRASettings.doraSetting)
+    static let initialization = Arg<String>.option(LoRASettings.initializationSetting)
+    static let seed = Arg<Int>.option(LoRASettings.seedSetting)
     static let model = Arg<String>.option("model", .word, help: "the model to adapt (default: the current model)")
     static let name = Arg<String>.clause("as", .name, help: "the adapter's name (default: `default`, as PEFT names it)")
 

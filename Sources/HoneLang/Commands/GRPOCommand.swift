@@ -21,7 +21,7 @@ public enum GRPOCommand: TrainingCommand {
 
     typealias A = TrainingArguments
     typealias R = ReinforcementRun
-    static let group = Arg<Int>.option("group", .int(2...64), default: .int(8), help: "answers sampled per prompt (TRL's num_generations)")
+    static let group = Arg<Int>.option(GRPOSettings.groupSetting)
 
     public static let spec = CommandSpec(
         ["grpo"], summary: "reinforcement learning with group-relative advantages (no value model)",

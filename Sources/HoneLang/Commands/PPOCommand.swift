@@ -28,13 +28,13 @@ public enum PPOCommand: TrainingCommand {
 
     typealias A = TrainingArguments
     typealias R = ReinforcementRun
-    static let answers = Arg<Int>.option("answers", .int(1...64), default: .int(4), help: "answers sampled per prompt for each rollout")
-    static let kl = Arg<Double>.option("kl", .float(0...100), default: .float(0.05), help: "β of the per-token KL penalty against the reference (TRL's kl_coef 0.05)")
-    static let clipRange = Arg<Double>.option("clip_range", .float(0.001...10), default: .float(0.2), help: "ε of the clipped ratio π/π_old (TRL's cliprange)")
-    static let valueCoefficient = Arg<Double>.option("vf_coef", .float(0...100), default: .float(0.1), help: "the value loss's weight (TRL's vf_coef)")
-    static let ppoEpochs = Arg<Int>.option("ppo_epochs", .int(1...64), default: .int(4), help: "optimizer steps on each rollout before sampling again (TRL's num_ppo_epochs)")
-    static let gamma = Arg<Double>.option("gamma", .float(0...1), default: .float(1), help: "the discount γ")
-    static let lambda = Arg<Double>.option("lambda", .float(0...1), default: .float(0.95), help: "GAE's λ")
+    static let answers = Arg<Int>.option(PPOSettings.answersSetting)
+    static let kl = Arg<Double>.option(PPOSettings.klSetting)
+    static let clipRange = Arg<Double>.option(PPOSettings.clipRangeSetting)
+    static let valueCoefficient = Arg<Double>.option(PPOSettings.valueCoefficientSetting)
+    static let ppoEpochs = Arg<Int>.option(PPOSettings.epochsSetting)
+    static let gamma = Arg<Double>.option(PPOSettings.gammaSetting)
+    static let lambda = Arg<Double>.option(PPOSettings.lambdaSetting)
 
     public static let spec = CommandSpec(
         ["ppo"], summary: "reinforcement learning by PPO: value head, GAE and a KL penalty",

@@ -14,11 +14,9 @@ enum PreferenceTraining {
             ? "the scale of the length-normalised log-prob difference (default \(recipe.defaultBeta ?? 0), the SimPO authors'; TRL's CPO uses 0.1)"
             : "how far from the reference the policy may move (default \(recipe.defaultBeta ?? 0), TRL's)")
     }
-    static let loss = Arg<String>.option("loss", .choice(["sigmoid", "ipo", "hinge", "robust"]), default: .string("sigmoid"),
-        help: "sigmoid (DPO), ipo, hinge or robust")
-    static let labelSmoothing = Arg<Double>.option("label_smoothing", .float(0...0.49), default: .float(0),
-        help: "the share of pairs assumed mislabelled: conservative DPO for sigmoid, and robust's ε")
-    static let gamma = Arg<Double>.option("gamma", .float(0...100), default: .float(0.5), help: "SimPO's target reward margin")
+    static let loss = Arg<String>.option(PreferenceLossSettings.lossSetting)
+    static let labelSmoothing = Arg<Double>.option(PreferenceLossSettings.labelSmoothingSetting)
+    static let gamma = Arg<Double>.option(PreferenceLossSettings.gammaSetting)
 
     static func shared(_ recipe: Recipe) -> [ArgumentSpec] { [A.data.spec, A.steps.spec, A.epochs.spec, A.lr(recipe).spec, A.batch.spec, A.accumulate.spec, A.seq.spec,
                                           A.val.spec, A.evalEvery.spec, A.patience.spec, A.saveEvery.spec, A.method.spec, A.schedule.spec,

@@ -9,8 +9,8 @@ struct ReinforcementRun {
     typealias A = TrainingArguments
     static let reward = Arg<String>.option("reward", .word, required: true,
         help: "contains:WORD (1 when the answer contains WORD), max_length:N (1 up to N tokens, 0 at 2N), or model:NAME (a model trained with `reward train`)")
-    static let maxTokens = Arg<Int>.option("max_tokens", .int(1...4096), default: .int(32), help: "the longest sampled answer")
-    static let temperature = Arg<Double>.option("temperature", .float(0.01...10), default: .float(1), help: "sampling temperature (TRL's default 1)")
+    static let maxTokens = Arg<Int>.option(GRPOSettings.maxTokensSetting)
+    static let temperature = Arg<Double>.option(GRPOSettings.temperatureSetting)
     /// `train`'s arguments that reinforcement learning takes too.
     static func trainingArguments(_ recipe: Recipe) -> [ArgumentSpec] { [A.data.spec, A.steps.spec, A.epochs.spec, A.lr(recipe).spec, A.batch.spec, A.accumulate.spec, A.val.spec,
                                     A.evalEvery.spec, A.patience.spec, A.saveEvery.spec, A.method.spec, A.schedule.spec, A.warmup.spec,

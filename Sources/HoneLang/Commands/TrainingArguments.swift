@@ -7,41 +7,34 @@ import HoneTrain
 enum TrainingArguments {
     static let data = Arg<String>.positional("data", .word, required: false,
         help: "the data set to train on (default: the newest loaded, its `.train` part after `split`)")
-    static let steps = Arg<Int>.option("steps", .int(1...10_000_000), help: "optimizer steps (instead of epochs)")
-    static let epochs = Arg<Double>.option("epochs", .float(0.001...100_000), help: "passes over the data (default 1)")
+    static let steps = Arg<Int>.option(TrainingSettings.stepsSetting)
+    static let epochs = Arg<Double>.option(TrainingSettings.epochsSetting)
     /// `lr=`, whose documented default is the recipe's own (`Recipe.defaultLearningRate`).
     static func lr(_ recipe: Recipe) -> Arg<Double> {
         .option("lr", .float(0...10), help: "the peak learning rate (default \(recipe.learningRateDefaultText))")
     }
     /// The name all recipes' `lr=` share, for reading whether it was given.
     static let lr = lr(.sft)
-    static let batch = Arg<Int>.option("batch", .int(1...4096), default: .int(8), help: "examples per micro-batch")
-    static let accumulate = Arg<Int>.option("accumulate", .int(1...4096), default: .int(1),
-        help: "micro-batches per optimizer step; the loss is normalised over all of them, so batch=8 equals batch=1 accumulate=8")
-    static let seq = Arg<Int>.option("seq", .int(8...1_000_000), default: .int(512),
-        help: "the longest example in tokens after templating; longer ones are truncated and counted")
+    static let batch = Arg<Int>.option(TrainingSettings.batchSetting)
+    static let accumulate = Arg<Int>.option(TrainingSettings.accumulateSetting)
+    static let seq = Arg<Int>.option(TrainingSettings.sequenceLengthSetting)
     static let val = Arg<String>.option("val", .word, help: "a validation data set (default: NAME.val beside NAME.train)")
-    static let evalEvery = Arg<Int>.option("eval_every", .int(1...10_000_000), help: "evaluate on val= every N steps (default: 10 evaluations a run)")
-    static let patience = Arg<Int>.option("patience", .int(1...10_000), help: "stop after N evaluations without a lower validation loss, keeping the best weights")
-    static let saveEvery = Arg<Int>.option("save_every", .int(1...10_000_000), help: "write a checkpoint every N steps (always at the end)")
-    static let sampleEvery = Arg<Int>.option("sample_every", .int(1...10_000_000), help: "generate from the sample prompts every N steps")
-    static let samples = Arg<[String]>.option("samples", .list(.string), help: "prompts for sample_every (default: the first two of the data)")
+    static let evalEvery = Arg<Int>.option(TrainingSettings.evalEverySetting)
+    static let patience = Arg<Int>.option(TrainingSettings.patienceSetting)
+    static let saveEvery = Arg<Int>.option(TrainingSettings.saveEverySetting)
+    static let sampleEvery = Arg<Int>.option(TrainingSettings.sampleEverySetting)
+    static let samples = Arg<[String]>.option(TrainingSettings.samplesSetting)
     static let method = Arg<String>.option("method", .choice(["adapter", "lora", "dora", "qlora", "full"]), default: .string("adapter"),
         help: "adapter (the active LoRA/DoRA/QLoRA adapter; lora, dora and qlora check which) or full (every weight)")
-    static let schedule = Arg<String>.option("schedule", .choice(ScheduleKind.allCases.map(\.rawValue)), default: .string("linear"),
-        help: "how the learning rate moves after warm-up: constant, linear to 0 (Hugging Face's default), or cosine to 0")
-    static let warmup = Arg<Int>.option("warmup", .int(0...10_000_000), default: .int(0), help: "steps of linear warm-up from 0")
-    static let optimizer = Arg<String>.option("optimizer", .choice(OptimizerKind.allCases.map(\.rawValue)), default: .string("adamw"),
-        help: "adamw (PyTorch's, betas 0.9/0.999, eps 1e-8) or sgd (with momentum)")
-    static let weightDecay = Arg<Double>.option("weight_decay", .float(0...10), default: .float(0),
-        help: "AdamW's decoupled decay (L2 for sgd); biases and norm weights are exempt, as in Hugging Face's Trainer")
-    static let momentum = Arg<Double>.option("momentum", .float(0...0.999), default: .float(0.9), help: "sgd's momentum")
-    static let clip = Arg<Double>.option("clip", .float(0...1e9), default: .float(1), help: "clip the global gradient norm to this (0 is off)")
-    static let trainOn = Arg<String>.option("train_on", .choice(["completion", "all"]), default: .string("completion"),
-        help: "take the loss on the completion only (prompt tokens labelled -100), or on all tokens")
-    static let checkpointing = Arg<Bool>.option("checkpointing", .bool, default: .bool(false),
-        help: "gradient checkpointing: recompute activations in backward, trading time for memory")
-    static let seed = Arg<Int>.option("seed", .int(0...Int.max), help: "the seed for the batch order and GRPO's sampling (default: the session's `seed`); dropout masks follow the adapter's own seed")
+    static let schedule = Arg<String>.option(TrainingSettings.scheduleSetting)
+    static let warmup = Arg<Int>.option(TrainingSettings.warmupSetting)
+    static let optimizer = Arg<String>.option(TrainingSettings.optimizerSetting)
+    static let weightDecay = Arg<Double>.option(TrainingSettings.weightDecaySetting)
+    static let momentum = Arg<Double>.option(TrainingSettings.momentumSetting)
+    static let clip = Arg<Double>.option(TrainingSettings.clipSetting)
+    static let trainOn = Arg<String>.option(TrainingSettings.trainOnSetting)
+    static let checkpointing = Arg<Bool>.option(TrainingSettings.checkpointingSetting)
+    static let seed = Arg<Int>.option(TrainingSettings.seedSetting)
     static let model = Arg<String>.option("model", .word, help: "the model to train (default: the current model)")
     static let name = Arg<String>.clause("as", .name, help: "the run's name (default: run-1, run-2, …)")
 

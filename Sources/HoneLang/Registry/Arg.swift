@@ -1,3 +1,5 @@
+import HoneTensor
+
 /// A typed handle on one of a command's arguments. A command declares each argument once as a
 /// static `Arg`, lists it in its spec, and reads it in `run` as `arguments[Self.alpha]`, already
 /// converted and checked, with no string look-up or cast in the command's body.
@@ -107,4 +109,38 @@ public struct BoundArguments {
 
     /// Where the argument was written, for errors about its value.
     public func range<T>(of arg: Arg<T>) -> SourceRange? { ranges[arg.spec.name] }
+}
+
+extension Arg {
+    /// The `name=value` argument for a setting its library declares (`TrainingSettings.batchSetting`,
+    /// `LoRASettings.rankSetting`, …): its name, values, default and help all come from there.
+    public static func option(_ setting: SettingDeclaration) -> Arg {
+        option(setting.name, ArgumentType(setting.values), default: setting.defaultValue.map(Literal.init), help: setting.documentation)
+    }
+}
+
+extension ArgumentType {
+    init(_ values: SettingDeclaration.Values) {
+        switch values {
+        case .int(let range): self = .int(range)
+        case .float(let range): self = .float(range)
+        case .bool: self = .bool
+        case .choice(let choices): self = .choice(choices)
+        case .word: self = .word
+        case .words: self = .list(.word)
+        case .strings: self = .list(.string)
+        }
+    }
+}
+
+extension Literal {
+    init(_ value: SettingDeclaration.Default) {
+        switch value {
+        case .int(let v): self = .int(v)
+        case .float(let v): self = .float(v)
+        case .bool(let v): self = .bool(v)
+        case .string(let v): self = .string(v)
+        case .strings(let v): self = .strings(v)
+        }
+    }
 }

@@ -98,7 +98,7 @@ public struct GRPOSettings: Codable, Sendable, Equatable {
     public var maxNewTokens: Int
     public var temperature: Double
 
-    public init(reward: RewardRule, group: Int, maxNewTokens: Int, temperature: Double) {
+    public init(reward: RewardRule, group: Int = 8, maxNewTokens: Int = 32, temperature: Double = 1) {
         self.reward = reward
         self.group = group
         self.maxNewTokens = maxNewTokens
