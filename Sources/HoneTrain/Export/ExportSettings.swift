@@ -95,6 +95,8 @@ extension ExportPlan {
             rows.append(.init("sample_every", String(settings.sampleEvery!), key: nil,
                               note: "not exported: samples during training are hone's display; the tool logs metrics only"))
         }
+        rows.append(.init("data", "\(dataName) (\(train.count) examples)", key: ExportPlan.trainFile))
+        if let validationName { rows.append(.init("val", "\(validationName) (\(validation.count) examples)", key: ExportPlan.validationFile)) }
         rows.append(.init("template", template, key: nil,
                           note: "already applied: each prompt in the data files is the templated text, so the tool needs no template"))
         return rows
