@@ -58,6 +58,10 @@ struct NormTests {
     func normKernelsAgainstReference(rows: Int, width: Int) {
         let x = random([rows, width], seed: 4, std: 2), dy = random([rows, width], seed: 5)
         let w = random([width], seed: 6), b = random([width], seed: 7)
+        // The kernels take raw pointers, and Swift may release a tensor right after its last
+        // `.pointer`, while a kernel still reads it; its memory then goes back to the pool for
+        // another test to overwrite. Keep the inputs alive to the end.
+        defer { withExtendedLifetime((x, dy, w, b)) {} }
         func buffers(_ n: Int, _ count: Int) -> [Tensor] { (0..<n).map { _ in Tensor(uninitializedShape: [count]) } }
 
         // RMSNorm.

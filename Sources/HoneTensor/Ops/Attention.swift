@@ -45,6 +45,8 @@ struct CausalAttentionOp: Op {
         let (q, k, v) = (saved.query, saved.key, saved.value)
         let d = dimensions(q, k, v)
         let g = rowMajorCopyIfNeeded(gradient)
+        // A copy read only through `.pointer`: keep it alive until the kernel has run.
+        defer { withExtendedLifetime(g) {} }
         let dq = needs[0] ? Tensor(uninitializedShape: q.shape) : nil
         let dk = needs[1] ? Tensor(uninitializedShape: k.shape) : nil
         let dv = needs[2] ? Tensor(uninitializedShape: v.shape) : nil

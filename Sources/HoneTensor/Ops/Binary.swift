@@ -75,6 +75,8 @@ enum Broadcast {
         // The common case of a row broadcast (x[..., n] op bias[n]): one kernel call per row.
         if a.shape == shape, b.count > 0, shape.count >= b.rank, Array(shape.suffix(b.rank)) == b.shape {
             let ac = a.contiguous(), bc = b.contiguous()
+            // A copy read only through `.pointer`: keep it alive until the kernel has run.
+            defer { withExtendedLifetime((ac, bc)) {} }
             let inner = b.count
             for row in 0..<(out.count / max(inner, 1)) {
                 run(ac.pointer + row * inner, bc.pointer, out.pointer + row * inner, inner)

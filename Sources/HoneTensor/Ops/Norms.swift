@@ -34,6 +34,8 @@ struct RMSNormOp: Op {
         let x = saved.x, width = x.shape.last ?? 0
         let rows = saved.rstd.count
         let g = rowMajorCopyIfNeeded(gradient)
+        // A copy read only through `.pointer`: keep it alive until the kernel has run.
+        defer { withExtendedLifetime(g) {} }
         let dx = needs[0] ? Tensor(uninitializedShape: x.shape) : nil
         let dw = needs[1] ? Tensor(uninitializedShape: [width]) : nil
         if x.count > 0 {
@@ -80,6 +82,8 @@ struct LayerNormOp: Op {
         let x = saved.x, width = x.shape.last ?? 0
         let rows = saved.rstd.count
         let g = rowMajorCopyIfNeeded(gradient)
+        // A copy read only through `.pointer`: keep it alive until the kernel has run.
+        defer { withExtendedLifetime(g) {} }
         let dx = needs[0] ? Tensor(uninitializedShape: x.shape) : nil
         let dw = needs[1] ? Tensor(uninitializedShape: [width]) : nil
         let db = needs[2] ? Tensor(uninitializedShape: [width]) : nil

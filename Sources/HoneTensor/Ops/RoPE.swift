@@ -62,6 +62,8 @@ struct RotaryEmbeddingOp: Op {
 
     func backward(_ saved: Saved, output: Tensor, gradient: Tensor, needs: [Bool]) -> [Tensor?] {
         let g = rowMajorCopyIfNeeded(gradient)
+        // A copy read only through `.pointer`: keep it alive until the kernel has run.
+        defer { withExtendedLifetime(g) {} }
         let out = Tensor(uninitializedShape: g.shape)
         rotate(g, into: out, table: (saved.cos, saved.sin), inverse: true, g.shape[0], g.shape[1], g.shape[2], g.shape[3])
         return [out]
