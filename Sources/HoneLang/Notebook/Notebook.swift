@@ -42,10 +42,14 @@ public struct Notebook {
     public let lines: [String]
     public let cells: [Cell]
     public let shellSteps: [ShellStep]
+    /// Where a 0-based line of `lines` is for the reader: a file name and a 1-based line. For a
+    /// Markdown file, the file and the line; a notebook converted from `.ipynb` names the cell.
+    public let origin: (Int) -> (name: String, line: Int)
     let endsWithNewline: Bool
 
-    public init(path: String, text: String) {
+    public init(path: String, text: String, origin: ((Int) -> (name: String, line: Int))? = nil) {
         self.path = path
+        self.origin = origin ?? { (path, $0 + 1) }
         endsWithNewline = text.hasSuffix("\n")
         var lines = text.components(separatedBy: "\n")
         if endsWithNewline { lines.removeLast() }
@@ -63,6 +67,12 @@ public struct Notebook {
             i = end + 1
         }
         self.shellSteps = steps
+    }
+
+    /// `NAME:LINE` for a 0-based line, as messages give a place.
+    public func location(ofLine line: Int) -> String {
+        let (name, n) = origin(line)
+        return "\(name):\(n)"
     }
 
     /// The fence of a line: its backtick count and info string, when it opens or closes a block.
@@ -116,7 +126,10 @@ public struct Notebook {
     public func run(in interpreter: Interpreter, echo: Bool, shellStep: ((ShellStep) -> Int32)? = nil) -> Result {
         var result = Result()
         let directory = SourceFile.directoryOf(path: path)
-        let sources = cells.map { SourceFile(name: path, text: $0.code, firstLine: $0.openLine + 2, directory: directory) }
+        let sources = cells.map { cell in
+            let (name, line) = origin(cell.openLine + 1)
+            return SourceFile(name: name, text: cell.code, firstLine: line, directory: directory)
+        }
         let syntaxErrors = sources.flatMap { Parser.parse($0, registry: interpreter.session.registry).errors }
         if !syntaxErrors.isEmpty {
             result.errors = syntaxErrors
