@@ -22,10 +22,13 @@ enum ExportSession {
         }
         let target = context.resolve(path: arguments[E.directory])
         try write(files, to: target, range: arguments.range(of: E.directory) ?? context.call.range)
-        context.say("exported \(plan.recipe.rawValue) (\(plan.method.rawValue)) of \(plan.model.reference) on \(plan.dataName) "
-                    + "(\(plan.train.count) examples\(plan.validation.isEmpty ? "" : ", \(plan.validation.count) for validation")) to \(target) for \(tool == "trl" ? "TRL" : "Axolotl")")
-        context.show(tool == "trl" ? "  run: cd \(target) && python train.py   (several GPUs: accelerate launch --config_file accelerate/ddp.yaml train.py)"
-                                   : "  run: cd \(target) && axolotl train config.yml")
+        // The directory as the user wrote it, so a notebook's output does not depend on where it ran.
+        let written = arguments[E.directory]
+        let model = plan.model.isHubID ? plan.model.reference : (plan.model.reference as NSString).lastPathComponent
+        context.say("exported \(plan.recipe.rawValue) (\(plan.method.rawValue)) of \(model) on \(plan.dataName) "
+                    + "(\(plan.train.count) examples\(plan.validation.isEmpty ? "" : ", \(plan.validation.count) for validation")) to \(written) for \(tool == "trl" ? "TRL" : "Axolotl")")
+        context.show(tool == "trl" ? "  run: cd \(written) && python train.py   (several GPUs: accelerate launch --config_file accelerate/ddp.yaml train.py)"
+                                   : "  run: cd \(written) && axolotl train config.yml")
         return .string(target)
     }
 
