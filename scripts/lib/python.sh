@@ -1,7 +1,9 @@
 # Sourced by scripts that run Python reference tools (scripts/check-gguf,
 # scripts/make-reader-fixtures). `hone_python PACKAGE...` makes sure a virtual environment under
 # .build/pyenv holds the PyPI packages given, then sets HONE_PYTHON to its interpreter. The
-# environment is cached: each package is installed once, quietly; pip's output is shown only
+# environment is cached: each package is installed once, quietly, without byte-compiling (Python
+# compiles a module when it is first imported; compiling all of torch and Axolotl up front took
+# more than half of their install time); pip's output is shown only
 # when an install fails. When python3's venv module is missing it is installed with apt-get
 # (python3-venv), as scripts/setup does for hone's other Debian packages.
 
@@ -42,7 +44,7 @@ hone_python() {
     done
     if ((${#missing[@]})); then
         local start=$SECONDS
-        if ! "$HONE_PYENV/bin/python" -m pip install --quiet --disable-pip-version-check "${missing[@]}" </dev/null >"$log" 2>&1; then
+        if ! "$HONE_PYENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-compile "${missing[@]}" </dev/null >"$log" 2>&1; then
             cat "$log" >&2; echo "python: pip install ${missing[*]} failed" >&2
             rm -f "$log"; return 1
         fi
