@@ -53,4 +53,9 @@ struct HoneCLI: ParsableCommand {
     }
 }
 
-HoneCLI.main()
+// `hone kernel …` has its own commands; a script named `kernel` runs as `hone ./kernel`.
+if CommandLine.arguments.dropFirst().first == "kernel" {
+    KernelCLI.main(Array(CommandLine.arguments.dropFirst(2)))
+} else {
+    HoneCLI.main()
+}
