@@ -18,12 +18,15 @@ let package = Package(
         .executable(name: "hone-bench", targets: ["hone-bench"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // HMAC-SHA256 signatures of `hone kernel`'s Jupyter messages.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+        .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
 
         .target(name: "HoneTensor", dependencies: ["COpenBLAS", "CDNNL"], swiftSettings: numericSettings),
         .target(name: "HoneModels", dependencies: ["HoneTensor"], swiftSettings: numericSettings),
@@ -33,8 +36,9 @@ let package = Package(
         .executableTarget(
             name: "hone",
             dependencies: [
-                "HoneLang", "CEditLine",
+                "HoneLang", "CEditLine", "CZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .executableTarget(
             name: "hone-bench",

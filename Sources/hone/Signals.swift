@@ -22,4 +22,18 @@ enum Signals {
         sigaddset(&blocked, SIGINT)
         sigprocmask(SIG_UNBLOCK, &blocked, nil)
     }
+
+    /// In a kernel, SIGINT (Jupyter's interrupt) only raises the flag: the running cell stops
+    /// at its next safe point and the session stays. A repeated SIGINT does not end the kernel.
+    static func installKernelInterruptHandler() {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in InterruptFlag.shared.raise() }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART
+        sigaction(SIGINT, &action, nil)
+        var blocked = sigset_t()
+        sigemptyset(&blocked)
+        sigaddset(&blocked, SIGINT)
+        sigprocmask(SIG_UNBLOCK, &blocked, nil)
+    }
 }

@@ -120,10 +120,10 @@ struct ConvertCommand: ParsableCommand {
     }
 }
 
-// `hone convert …` is the one subcommand; every other command line runs files as before (a script
-// named `convert` runs as `./convert`).
-if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "convert" {
-    ConvertCommand.main(Array(CommandLine.arguments.dropFirst(2)))
-} else {
-    HoneCLI.main()
+// `hone convert …` and `hone kernel …` have their own commands; every other command line runs
+// files as before (a script named `convert` or `kernel` runs as `./convert`, `./kernel`).
+switch CommandLine.arguments.dropFirst().first {
+case "convert": ConvertCommand.main(Array(CommandLine.arguments.dropFirst(2)))
+case "kernel": KernelCLI.main(Array(CommandLine.arguments.dropFirst(2)))
+default: HoneCLI.main()
 }

@@ -5,7 +5,8 @@ HONE_ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
 # libcurl4: Foundation's URLSession (FoundationNetworking, used to download from the Hugging
 # Face hub) loads libcurl.so.4 at run time; no headers are needed.
 # libdnnl-dev: oneDNN, the bf16 matrix products (AMX where the CPU has it) of `precision=bf16`.
-HONE_PACKAGES=(libopenblas-dev libedit-dev libcurl4 libdnnl-dev)
+# libzmq3-dev: ZeroMQ, the sockets of `hone kernel` (Jupyter's messaging protocol).
+HONE_PACKAGES=(libopenblas-dev libedit-dev libcurl4 libdnnl-dev libzmq3-dev)
 
 # Tests `@testable import` hone's modules, which needs -enable-testing even in release.
 # `swift test` adds it by itself, but `swift build` has no option for it, so it is passed by hand

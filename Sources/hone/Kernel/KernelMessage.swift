@@ -1,0 +1,82 @@
+import Foundation
+
+/// One Jupyter message (messaging protocol 5.3) and its wire form:
+/// `identities… <IDS|MSG> signature header parent_header metadata content buffers…`,
+/// the four dictionaries as JSON.
+struct KernelMessage {
+    typealias JSON = [String: Any]
+
+    var identities: [[UInt8]] = []
+    var header: JSON
+    var parentHeader: JSON = [:]
+    var metadata: JSON = [:]
+    var content: JSON = [:]
+
+    static let delimiter = Array("<IDS|MSG>".utf8)
+    static let protocolVersion = "5.3"
+
+    var type: String { header["msg_type"] as? String ?? "" }
+
+    /// Why a received message was dropped.
+    enum DecodeError: Error, CustomStringConvertible {
+        case noDelimiter, tooFewFrames, badSignature, invalidJSON(String)
+        var description: String {
+            switch self {
+            case .noDelimiter: return "no <IDS|MSG> delimiter"
+            case .tooFewFrames: return "fewer than the five frames after <IDS|MSG>"
+            case .badSignature: return "bad HMAC signature"
+            case .invalidJSON(let frame): return "the \(frame) frame is not a JSON object"
+            }
+        }
+    }
+
+    /// Reads the frames of a received message, checking the signature over the raw frames.
+    init(frames: [[UInt8]], signer: MessageSigner) throws {
+        guard let split = frames.firstIndex(of: Self.delimiter) else { throw DecodeError.noDelimiter }
+        let rest = Array(frames[(split + 1)...])
+        guard rest.count >= 5 else { throw DecodeError.tooFewFrames }
+        guard signer.isValid(rest[0], for: Array(rest[1...4])) else { throw DecodeError.badSignature }
+        func object(_ frame: [UInt8], _ name: String) throws -> JSON {
+            guard let value = try? JSONSerialization.jsonObject(with: Data(frame)), let json = value as? JSON else {
+                throw DecodeError.invalidJSON(name)
+            }
+            return json
+        }
+        identities = Array(frames[..<split])
+        header = try object(rest[1], "header")
+        parentHeader = try object(rest[2], "parent_header")
+        metadata = try object(rest[3], "metadata")
+        content = try object(rest[4], "content")
+    }
+
+    /// A new message of `type` answering `parent` (whose identities it goes back to), or none.
+    init(type: String, content: JSON, parent: KernelMessage?, session: String) {
+        header = [
+            "msg_id": UUID().uuidString.lowercased(),
+            "session": session,
+            "username": "hone",
+            "date": Self.timestamp(),
+            "msg_type": type,
+            "version": Self.protocolVersion,
+        ]
+        parentHeader = parent?.header ?? [:]
+        identities = parent?.identities ?? []
+        self.content = content
+    }
+
+    func frames(signer: MessageSigner) -> [[UInt8]] {
+        let parts = [header, parentHeader, metadata, content].map { Self.encode($0) }
+        return identities + [Self.delimiter, Array(signer.signature(of: parts).utf8)] + parts
+    }
+
+    static func encode(_ json: JSON) -> [UInt8] {
+        // Values are always plain JSON, so serialisation cannot fail; `{}` keeps the frame valid.
+        (try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])).map(Array.init) ?? Array("{}".utf8)
+    }
+
+    static func timestamp() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date())
+    }
+}
