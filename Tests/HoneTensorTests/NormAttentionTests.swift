@@ -58,14 +58,16 @@ struct NormTests {
     func normKernelsAgainstReference(rows: Int, width: Int) {
         let x = random([rows, width], seed: 4, std: 2), dy = random([rows, width], seed: 5)
         let w = random([width], seed: 6), b = random([width], seed: 7)
-        // The kernels take raw pointers, and Swift may release a tensor right after its last
-        // `.pointer`, while a kernel still reads it; its memory then goes back to the pool for
-        // another test to overwrite. Keep the inputs alive to the end.
-        defer { withExtendedLifetime((x, dy, w, b)) {} }
         func buffers(_ n: Int, _ count: Int) -> [Tensor] { (0..<n).map { _ in Tensor(uninitializedShape: [count]) } }
 
         // RMSNorm.
         let fast = buffers(4, rows * width) + buffers(2, rows) + buffers(2, width)
+        let out = buffers(4, rows * width), stats = buffers(4, rows), params = buffers(4, width)
+        // The kernels take raw pointers, and Swift may release a tensor right after its last
+        // `.pointer`, while a kernel still reads it (the LayerNorm statistics are last passed to
+        // the reference backward); its memory then goes back to the pool for another test to
+        // overwrite. Keep every tensor alive to the end.
+        defer { withExtendedLifetime((x, dy, w, b, fast, out, stats, params)) {} }
         NormKernels.rmsNormForward(x: x.pointer, weight: w.pointer, eps: 1e-5, out: fast[0].pointer, rstd: fast[4].pointer, rows: rows, width: width)
         NormKernels.Reference.rmsNormForward(x: x.pointer, weight: w.pointer, eps: 1e-5, out: fast[1].pointer, rstd: fast[5].pointer, rows: rows, width: width)
         #expect(maxDifference(fast[0].scalars, fast[1].scalars) < 1e-5)
@@ -78,7 +80,6 @@ struct NormTests {
         #expect(maxDifference(fast[6].scalars, fast[7].scalars) < 1e-5 * Float(rows).squareRoot() * 4)
 
         // LayerNorm.
-        let out = buffers(4, rows * width), stats = buffers(4, rows), params = buffers(4, width)
         NormKernels.layerNormForward(x: x.pointer, weight: w.pointer, bias: b.pointer, eps: 1e-5, out: out[0].pointer,
                                      mean: stats[0].pointer, rstd: stats[1].pointer, rows: rows, width: width)
         NormKernels.Reference.layerNormForward(x: x.pointer, weight: w.pointer, bias: b.pointer, eps: 1e-5, out: out[1].pointer,
