@@ -109,6 +109,20 @@ struct ExportCommandTests: SessionTesting {
         #expect(try String(contentsOfFile: "\(dir)/grpo/hone_rewards.py", encoding: .utf8).contains("max_length:8"))
     }
 
+    @Test("export replaces an earlier export but refuses a folder that is not one, leaving it untouched")
+    func exportRefusesForeignFolders() throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try runOK(Self.setup(dir) + "\nexport trl \"\(dir)/out\"\nexport trl \"\(dir)/out\" steps=5")
+        let plan = try JSONDecoder().decode(ExportPlan.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/out/hone.json")))
+        #expect(plan.settings.steps == 5, "the second export replaced the first")
+        try FileManager.default.createDirectory(atPath: dir + "/mine", withIntermediateDirectories: true)
+        try "keep me".write(toFile: dir + "/mine/notes.txt", atomically: true, encoding: .utf8)
+        let message = failure(Self.setup(dir) + "\nexport trl \"\(dir)/mine\"")
+        #expect(message.contains("is not an earlier export"), "\(message)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/mine/notes.txt"))
+    }
+
     @Test("a model loaded from GGUF is refused, naming the file and what would work")
     func ggufModelIsRefused() throws {
         let gguf = SharedModelFiles.directory + "/stories260K/stories260K.gguf"

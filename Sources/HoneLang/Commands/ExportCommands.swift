@@ -9,7 +9,7 @@ import HoneTrain
 enum ExportArguments {
     typealias A = TrainingArguments
     typealias P = PreferenceTraining
-    static let directory = Arg<String>.positional("dir", .path(extensions: []), help: "the directory to write; replaced whole if it exists")
+    static let directory = Arg<String>.positional("dir", .path(extensions: []), help: "the directory to write; an earlier export there is replaced whole, any other non-empty folder is refused")
     static let data = Arg<String>.clause("on", .word, help: "the data set (default: the last run's, else the newest loaded)")
     static let recipe = Arg<String>.option("recipe", .choice(Recipe.allCases.map(\.rawValue)),
         help: "the method to export (default: the last run's, else sft)")

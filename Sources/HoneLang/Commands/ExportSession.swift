@@ -129,10 +129,7 @@ enum ExportSession {
     /// defaults, with every argument given here written over them.
     static func overriding(_ previous: TrainingSettings?, recipe: Recipe, method: TrainingMethod,
                            _ arguments: BoundArguments, in context: CommandContext) throws -> TrainingSettings {
-        var s = previous ?? TrainingSettings()
-        if previous == nil {
-            s = try A.settings(BoundArguments(), recipe: recipe, in: context)
-        }
+        var s = try previous ?? A.settings(BoundArguments(), recipe: recipe, in: context)
         s.method = method
         if arguments.contains(A.steps) && arguments.contains(A.epochs) {
             throw HoneError(.value, "give steps= or epochs=, not both", at: arguments.range(of: A.epochs) ?? context.call.range)
@@ -191,8 +188,18 @@ enum ExportSession {
     }
 
     /// Writes `files` into a fresh directory beside `target`, then puts it in `target`'s place.
+    /// Only an earlier export (it has hone.json) or an empty directory is replaced, so a slip
+    /// such as `export trl .` cannot delete a folder of the user's.
     static func write(_ files: ExportFiles, to target: String, range: SourceRange) throws {
         let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        if fm.fileExists(atPath: target, isDirectory: &isDirectory) {
+            let contents = isDirectory.boolValue ? (try? fm.contentsOfDirectory(atPath: target)) ?? [] : [""]
+            guard contents.isEmpty || contents.contains("hone.json") else {
+                throw HoneError(.value, "`\(target)` exists and is not an earlier export (it has no hone.json); export replaces only its own directories",
+                                at: range, hints: ["give a new directory, or remove `\(target)` yourself"])
+            }
+        }
         let parent = (target as NSString).deletingLastPathComponent
         let staging = (parent.isEmpty ? "." : parent) + "/.\((target as NSString).lastPathComponent).export-\(ProcessInfo.processInfo.processIdentifier)"
         do {

@@ -97,6 +97,9 @@ public enum JSONValue: Codable, Equatable, Sendable {
         }
     }
 
+    /// A string as Python's `json.dump(ensure_ascii=False)` writes it (nbformat's writer): `\\b`
+    /// and `\\f` by name and DEL as it is, unlike HoneModels' `JSONText`, so a converted
+    /// notebook is byte for byte what Jupyter would save.
     static func writeString(_ s: String, to out: inout String) {
         out += "\""
         for scalar in s.unicodeScalars {

@@ -1,14 +1,16 @@
 import Foundation
+import HoneModels
 
 /// GRPO's rule rewards as Python reward functions for TRL and Axolotl, with `RewardRule`'s
 /// definitions: `contains:WORD` is 1 when the answer contains WORD ignoring case, else 0;
 /// `max_length:N` is 1 up to N generated tokens, falling linearly to 0 at 2N. The EOS that ends
 /// an answer is not counted, as hone does not count it.
 public enum RewardFunctionsPython {
-    /// A Python literal for `text`: a JSON string is a valid Python string literal.
+    /// A Python (and YAML) literal for `text`: a JSON string literal is valid in both.
     static func literal(_ text: String) -> String {
-        let data = try! JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])
-        return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
+        var out = ""
+        JSONText.appendString(text, to: &out)
+        return out
     }
 
     /// The Python source of `hone_rewards(tokenizer)`, which returns one TRL reward function

@@ -22,8 +22,13 @@ public enum TRLExport {
         if let lora = plan.lora, plan.method != .full { settings["lora"] = loraConfig(lora, recipe: plan.recipe) }
         if plan.method == .qlora { settings["load_in_4bit"] = true }
         if let grpo = plan.grpo { settings["rewards"] = [grpo.reward.description] }
-        let json = String(decoding: try! JSONSerialization.data(withJSONObject: settings, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]),
-                          as: UTF8.self)
+        let data: Data
+        do {
+            data = try JSONSerialization.data(withJSONObject: settings, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        } catch {
+            throw ExportError("the settings do not write as JSON for train.py: \(error)")
+        }
+        let json = String(decoding: data, as: UTF8.self)
         var files: [(String, String)] = [
             ("train.py", TRLScript.header(plan) + "HONE = json.loads(r'''\n" + json + "\n''')\n" + TRLScript.body
              + (plan.grpo.map { RewardFunctionsPython.source(for: [$0.reward]) } ?? "") + TRLScript.main),
