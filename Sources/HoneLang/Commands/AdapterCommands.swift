@@ -230,13 +230,18 @@ public enum ShowParamsCommand: Command {
         let f = ShowModelCommand.formatted
         var lines = ["trainable params: \(f(report.trainable)) || all params: \(f(report.total)) || trainable%: "
                      + String(format: "%.4f", report.share * 100)]
+        var html = "<p>" + HTML.escaped(lines[0]) + "</p>"
         if let adapter = report.adapterName {
             lines.append("adapter \(adapter); by module: " + report.byModule.map { "\($0.module) \(f($0.count))" }.joined(separator: ", "))
             lines.append("by layer: " + report.byLayer.map { "\($0.layer) \(f($0.count))" }.joined(separator: ", "))
+            html += "<p>adapter " + HTML.escaped(adapter) + "</p>"
+                + HTML.table(header: ["module", "trainable"], rows: report.byModule.map { [$0.module, f($0.count)] })
+                + HTML.table(header: ["layer", "trainable"], rows: report.byLayer.map { [String($0.layer), f($0.count)] })
         } else {
             lines.append("no active adapter: full fine-tuning trains every weight")
+            html += "<p>" + HTML.escaped(lines[1]) + "</p>"
         }
-        context.show(lines.joined(separator: "\n"))
+        context.show(Display(text: lines.joined(separator: "\n"), html: html))
         return .record(Record("params", [("trainable", .int(report.trainable)), ("total", .int(report.total)), ("share", .float(report.share))]))
     }
 }

@@ -68,7 +68,7 @@ public enum CompareCommand: Command {
             results.append(.record(Record("comparison", fields)))
         }
         context.say("compared on \(dataSet.name) (\(dataSet.data.count) records):")
-        context.show(Table.render(header: EvaluationSpec.header(wanted) + (generation ? ["exact", "contains", "ROUGE-L"] : []), rows: rows))
+        context.showTable(header: EvaluationSpec.header(wanted) + (generation ? ["exact", "contains", "ROUGE-L"] : []), rows: rows)
         return .list(results)
     }
 

@@ -29,7 +29,12 @@ public enum StatsCommand: Command {
         let choice = TemplateChoice.current(in: context.session.workspace)
         let tokenizer = DataReference.tokenizerIfLoaded(in: context)
         let stats = DataStats(handle.data, template: choice.template, tokenizer: tokenizer, maxLength: arguments[seq], nearThreshold: arguments[near])
-        context.show("data \(handle.name): " + stats.report + "\ntemplate: " + TemplateChoice.describe(choice))
+        let template = "template: " + TemplateChoice.describe(choice)
+        let table = stats.lengthTable
+        let html = "<p>data " + HTML.escaped(handle.name) + ": " + HTML.escaped(stats.reportTitle) + "</p>"
+            + HTML.table(header: table.header, rows: table.rows) + (stats.lengthNote.map { "<p>" + HTML.escaped($0) + "</p>" } ?? "")
+            + "<pre>" + HTML.escaped((stats.reportFindings + [template]).joined(separator: "\n").trimmingCharacters(in: .newlines)) + "</pre>"
+        context.show(Display(text: "data \(handle.name): " + stats.report + "\n" + template, html: html))
         var fields: [(String, Value)] = [("count", .int(stats.count)), ("unit", .string(stats.unit)),
                                          ("exact_duplicates", .int(stats.exactDuplicates.count)),
                                          ("near_duplicates", .int(stats.nearDuplicates.count)),
@@ -79,15 +84,19 @@ public enum ShowDataCommand: Command {
         }
         let colour = context.session.output.usesColor
         var blocks: [String] = []
+        var htmlBlocks: [String] = []
         var views: [Value] = []
         for i in first..<min(data.count, first + arguments[count]) {
             let view = ExampleView(data.records[i], template: choice.template, tokenizer: tokenizer, maxLength: maxLength)
-            blocks.append("── \(handle.name) #\(i + 1) (line \(data.lines[i])): \(view.summary)\n" + (colour ? view.ansi : view.plain))
+            let header = "── \(handle.name) #\(i + 1) (line \(data.lines[i])): \(view.summary)"
+            blocks.append(header + "\n" + (colour ? view.ansi : view.plain))
+            htmlBlocks.append("<p>" + HTML.escaped(header) + "</p>" + HTML.example(view))
             views.append(.record(Record("example", [("line", .int(data.lines[i])), ("tokens", .int(view.tokenCount)),
                                                     ("trained", .int(view.trainedCount)), ("text", .string(view.plain))])))
         }
-        context.show(blocks.joined(separator: "\n\n") + "\n\ntemplate: " + TemplateChoice.describe(choice) + ", seq=\(maxLength)"
-                     + (colour ? "; trained tokens in green" : "; trained tokens inside ⟦ ⟧"))
+        let footer = "template: " + TemplateChoice.describe(choice) + ", seq=\(maxLength)"
+        context.show(Display(text: blocks.joined(separator: "\n\n") + "\n\n" + footer + (colour ? "; trained tokens in green" : "; trained tokens inside ⟦ ⟧"),
+                             html: htmlBlocks.joined() + "<p>" + HTML.escaped(footer) + "; trained tokens highlighted</p>"))
         return .list(views)
     }
 }

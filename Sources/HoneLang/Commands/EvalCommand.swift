@@ -72,7 +72,7 @@ public enum EvalCommand: Command {
         var rows: [[String]] = []
         if let base { rows.append(EvaluationSpec.row("base", base, wanted)) }
         rows.append(EvaluationSpec.row(base == nil ? handle.name : "now", now, wanted))
-        context.show(Table.render(header: EvaluationSpec.header(wanted), rows: rows.map { ["  " + $0[0]] + $0.dropFirst() }))
+        context.showTable(header: EvaluationSpec.header(wanted), rows: rows.map { ["  " + $0[0]] + $0.dropFirst() })
         if let base {
             let gain = now.loss - base.loss
             context.show(String(format: "  task gain: %+.4f loss (perplexity %.2f → %.2f)", gain, base.perplexity, now.perplexity))

@@ -62,10 +62,10 @@ public enum PlotCommand: Command {
             }
         }
         let title = "\(what) — " + chosen.map(\.name).joined(separator: ", ")
-        context.show(TerminalPlot.render(all, width: arguments[width], height: arguments[height], title: title,
-                                         color: context.session.output.usesColor))
-        let path = arguments.optional(file).map(context.resolve(path:)) ?? first.path + "/" + what + ".svg"
         let svg = SVGPlot.render(all, title: title, xLabel: "step", yLabel: what)
+        context.show(Display(text: TerminalPlot.render(all, width: arguments[width], height: arguments[height], title: title,
+                                                       color: context.session.output.usesColor), svg: svg))
+        let path = arguments.optional(file).map(context.resolve(path:)) ?? first.path + "/" + what + ".svg"
         do {
             try AtomicFile.write(Array(svg.utf8), to: path)
         } catch {

@@ -56,7 +56,7 @@ public enum RunsCommand: Command {
             context.show("no runs yet in \(dir); `train` makes one")
             return .list([])
         }
-        context.show(Table.render(header: ["run", "status", "method", "steps", "loss", "best val", "time", "data"], rows: rows))
+        context.showTable(header: ["run", "status", "method", "steps", "loss", "best val", "time", "data"], rows: rows)
         return .list(handles)
     }
 }

@@ -42,7 +42,7 @@ public enum ShowMemoryCommand: Command {
         rows.append(["  total", ModelHandle.bytes(memory.total)])
         context.show("training \(settings.method == .full ? "every weight" : "the active adapter") of \(handle.name) "
                      + "(\(ModelHandle.count(trainable)) trainable), batch \(settings.batchSize) × \(sequence) tokens:")
-        context.show(Table.render(header: ["", "estimate"], rows: rows))
+        context.showTable(header: ["", "estimate"], rows: rows)
         let precision = settings.precision ?? .fp32
         // By storage, so a tied embedding's copy counts once.
         let copies = handle.model.weights.values.reduce(into: [ObjectIdentifier: Int]()) { $0[ObjectIdentifier($1.storage)] = $1.storage.bfloat16CopyBytes }
@@ -52,7 +52,8 @@ public enum ShowMemoryCommand: Command {
         if trainable == 0 && settings.method == .adapter { context.show("  (no active adapter: `lora …` adds one, or method=full)") }
         if let available = TrainingMemory.available() {
             let fits = memory.additional <= available
-            context.show("  free now: \(ModelHandle.bytes(available)), for \(ModelHandle.bytes(memory.additional)) beside the loaded weights; " + (fits ? "the run fits" : "the run would be refused: lower batch= or seq=, add checkpointing, or use an adapter"))
+            context.show("  free now: \(ModelHandle.bytes(available)), for \(ModelHandle.bytes(memory.additional)) beside the loaded weights; " + (fits ? "the run fits" : "the run would be refused: lower batch= or seq=, add checkpointing, or use an adapter"),
+                         .volatile)  // the machine's free memory: notebooks leave it out of their outputs
         }
         return .int(memory.total)
     }

@@ -20,6 +20,14 @@ public struct CommandContext {
     /// Prints a result the user asked for (`print`, `help`), whatever the verbosity.
     public func show(_ text: String, _ kind: OutputKind = .text) { session.say(text, kind) }
 
+    /// Shows a result as a table: aligned text, and HTML where the front end shows it.
+    func showTable(header: [String], rows: [[String]]) {
+        show(Display(text: Table.render(header: header, rows: rows), html: HTML.table(header: header, rows: rows)))
+    }
+
+    /// Shows a result the user asked for with its rich forms, whatever the verbosity.
+    func show(_ display: Display) { session.output.display(display) }
+
     /// Throws when Ctrl-C was pressed; long commands call this at their safe points.
     public func checkInterrupt() throws {
         if session.interrupt.consume() { throw HoneError(.interrupted, "interrupted; the session is kept", at: call.range) }

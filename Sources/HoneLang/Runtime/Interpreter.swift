@@ -61,7 +61,7 @@ public final class Interpreter {
             session.setVariable(name, try evaluate(e))
         case .expression(let e):
             let value = try evaluate(e)
-            session.say(value.repr)
+            session.output.result(value.repr)
             session.lastResult = value
         case .forLoop(let variable, _, let sequence, let body, _):
             let value = try evaluate(sequence)

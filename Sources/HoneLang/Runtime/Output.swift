@@ -6,11 +6,21 @@ public protocol OutputSink: AnyObject {
     var isTerminal: Bool { get }
     /// True when that terminal may also be sent ANSI colour (`NO_COLOR` unset, no-color.org).
     var usesColor: Bool { get }
+    /// Shows a table, plot or live display; sinks without rich output print its text.
+    func display(_ display: Display)
+    /// Shows the value of an expression statement (a notebook's `execute_result`).
+    func result(_ text: String)
+    /// True when displays with an id are replaced in place (a Jupyter front end): training
+    /// then keeps one live progress display instead of printing its tokens/s lines.
+    var showsLiveDisplays: Bool { get }
 }
 
 extension OutputSink {
     public var isTerminal: Bool { false }
     public var usesColor: Bool { false }
+    public var showsLiveDisplays: Bool { false }
+    public func display(_ display: Display) { showDisplay(display) }
+    public func result(_ text: String) { emit(text.hasSuffix("\n") ? text : text + "\n", .text) }
 }
 
 public enum OutputKind: Sendable, Equatable {

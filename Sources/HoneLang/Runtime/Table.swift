@@ -4,9 +4,6 @@ enum Table {
         let columns = header.count
         var widths = header.map(\.count)
         for row in rows { for (i, cell) in row.prefix(columns).enumerated() { widths[i] = max(widths[i], cell.count) } }
-        func isNumeric(_ s: String) -> Bool {
-            !s.isEmpty && (s == "-" || s.allSatisfy { $0.isNumber || ".,:%/+-−e".contains($0) })
-        }
         func line(_ cells: [String]) -> String {
             cells.prefix(columns).enumerated().map { i, cell in
                 let pad = String(repeating: " ", count: widths[i] - cell.count)
@@ -14,5 +11,10 @@ enum Table {
             }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
         }
         return ([line(header)] + rows.map(line)).joined(separator: "\n")
+    }
+
+    /// Numbers (and `-`) are right-aligned; everything else is text.
+    static func isNumeric(_ s: String) -> Bool {
+        !s.isEmpty && (s == "-" || s.allSatisfy { $0.isNumber || ".,:%/+-−e".contains($0) })
     }
 }

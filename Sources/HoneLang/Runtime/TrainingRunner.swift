@@ -73,6 +73,7 @@ enum TrainingRunner {
         let quiet = context.verbosity == .quiet
         let every = max(1, trainer.totalSteps / 20)
         var progressShown = false
+        let live = quiet ? nil : LiveTrainingDisplay(output: session.output, runName: run.name)
         let prompts = samplePrompts(settings, run: run, context: context)
         loop.sampler = { _ in
             prompts.map { prompt in
@@ -103,19 +104,24 @@ enum TrainingRunner {
                 let line = String(format: "step %d/%d · epoch %.2f · loss %.4f%@ · lr %.2e · %@ tok/s · %@ elapsed · ETA %@",
                                   r.step, trainer.totalSteps, r.epoch, r.loss, Self.figures(r.figures, separator: " · "), r.learningRate,
                                   Self.count(tps), Self.clock(elapsed), Self.clock(eta))
+                live?.step(line, step: r.step, of: trainer.totalSteps)
                 if terminal {
                     session.output.emit("\r\u{1B}[K" + line, .volatile)
                     progressShown = true
                 } else if r.step == 1 || r.step % every == 0 || r.step == trainer.totalSteps {
                     session.say(String(format: "step %d/%d  epoch %.2f  loss %.4f%@  lr %.2e", r.step, trainer.totalSteps, r.epoch, r.loss,
                                        Self.figures(r.figures, separator: "  "), r.learningRate))
-                    session.say(String(format: "  %@ tok/s, %@ elapsed, ETA %@", Self.count(tps), Self.clock(elapsed), Self.clock(eta)), .volatile)
+                    // A live display already shows these figures, in place.
+                    if live == nil {
+                        session.say(String(format: "  %@ tok/s, %@ elapsed, ETA %@", Self.count(tps), Self.clock(elapsed), Self.clock(eta)), .volatile)
+                    }
                 }
             case .evaluation(let step, let loss, let training, let improved, let figures):
                 endProgressLine()
                 let ppl = figures.isEmpty ? String(format: " (ppl %.2f)", exp(loss)) : ""
                 session.say(String(format: "  eval at step %d: val_loss %.4f%@%@%@%@", step, loss, ppl,
                                    training.isNaN ? "" : String(format: ", train_loss %.4f", training), Self.figures(figures), improved ? " *" : ""))
+                live?.evaluation(step: step, loss: loss, records: loop.records)
             case .samples(let step, let samples):
                 endProgressLine()
                 for s in samples { session.say("  sample at step \(step): \(s.prompt.debugDescription) → \(s.text.debugDescription)") }

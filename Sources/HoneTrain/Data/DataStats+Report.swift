@@ -5,29 +5,50 @@ extension DataStats {
     /// a bar chart of templated lengths, empty fields, duplicates and truncation, each with a few
     /// example lines.
     public var report: String {
-        var out: [String] = []
-        out.append("\(count) \(format.rawValue) record\(count == 1 ? "" : "s") from \(file)")
-        out.append("")
-        var rows: [(String, LengthSummary, String, String)] = fields.map { f in
-            (f.name, f.summary, String(f.emptyLines.count), LengthHistogram.sparkline(f.lengths))
+        var out = [reportTitle, ""]
+        let table = lengthTable
+        let nameWidth = max(table.header[0].count + 1, (table.rows.map { $0[0].count }.max() ?? 0) + 1)
+        func cell(_ s: String, _ w: Int = 8) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
+        for row in [table.header] + table.rows {
+            out.append("  " + row[0].padding(toLength: nameWidth, withPad: " ", startingAt: 0)
+                       + row[1..<7].map { cell($0) }.joined() + "  " + row[7])
+        }
+        if let note = lengthNote { out.append("  " + note) }
+        return (out + reportFindings).joined(separator: "\n")
+    }
+
+    /// The report's first line: how many records of which format from where.
+    public var reportTitle: String {
+        "\(count) \(format.rawValue) record\(count == 1 ? "" : "s") from \(file)"
+    }
+
+    /// Lengths per field, then templated and trained: name, min, median, mean, p95, max, empty
+    /// and a sparkline over 0…max. The text report aligns it; a notebook shows it as HTML.
+    public var lengthTable: (header: [String], rows: [[String]]) {
+        var rows: [[String]] = fields.map { f in
+            let s = f.summary
+            return [f.name, String(s.min), Self.number(s.median), Self.number(s.mean), String(s.p95), String(s.max),
+                    String(f.emptyLines.count), LengthHistogram.sparkline(f.lengths)]
         }
         if let templated = templatedLengths, let trained = trainedLengths {
-            rows.append(("templated", LengthSummary(templated), "", LengthHistogram.sparkline(templated)))
-            rows.append(("trained", LengthSummary(trained), "", LengthHistogram.sparkline(trained)))
+            for (name, lengths) in [("templated", templated), ("trained", trained)] {
+                let s = LengthSummary(lengths)
+                rows.append([name, String(s.min), Self.number(s.median), Self.number(s.mean), String(s.p95), String(s.max),
+                             "", LengthHistogram.sparkline(lengths)])
+            }
         }
-        let header = "\(unit) per field"
-        let nameWidth = max(header.count + 1, (rows.map(\.0.count).max() ?? 0) + 1)
-        func cell(_ s: String, _ w: Int = 8) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
-        out.append("  " + header.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
-                   + cell("min") + cell("median") + cell("mean") + cell("p95") + cell("max") + cell("empty") + "  0…max")
-        for (name, s, empty, spark) in rows {
-            out.append("  " + name.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
-                       + cell(String(s.min)) + cell(Self.number(s.median)) + cell(Self.number(s.mean))
-                       + cell(String(s.p95)) + cell(String(s.max)) + cell(empty) + "  " + spark)
-        }
-        if templatedLengths != nil {
-            out.append("  (templated: \(template.name) with BOS and EOS; trained: answer tokens left at seq=\(maxLength))")
-        }
+        return (["\(unit) per field", "min", "median", "mean", "p95", "max", "empty", "0…max"], rows)
+    }
+
+    /// What the templated and trained rows measure, when there are such rows.
+    public var lengthNote: String? {
+        templatedLengths == nil ? nil : "(templated: \(template.name) with BOS and EOS; trained: answer tokens left at seq=\(maxLength))"
+    }
+
+    /// The report after the length table: the bar chart of templated lengths, empty fields,
+    /// duplicates and truncation.
+    public var reportFindings: [String] {
+        var out: [String] = []
         if let templated = templatedLengths, !templated.isEmpty {
             out.append("")
             out.append("templated length (tokens):")
@@ -54,7 +75,7 @@ extension DataStats {
         } else {
             out.append("truncation: needs a tokenizer (load a model first)")
         }
-        return out.joined(separator: "\n")
+        return out
     }
 
     /// "line 3, 9, 12, …".

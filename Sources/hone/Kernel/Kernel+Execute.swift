@@ -15,10 +15,12 @@ extension Kernel {
         }
         output.parent = request
         output.silent = silent
+        output.executionCount = executionCount
         // An interrupt that came while the kernel was idle must not stop this cell.
         _ = frontEnd.session.interrupt.consume()
         let outcome = frontEnd.interpreter.runEntry(SourceFile(name: "<cell \(executionCount)>", text: code), recordHistory: storeHistory)
         _ = frontEnd.session.interrupt.consume()
+        if storeHistory { history.record(line: executionCount, input: code, output: output.takeResultText()) }
         switch outcome {
         case .completed, .needsMoreInput:
             return ["status": "ok", "execution_count": executionCount, "user_expressions": [String: Any](), "payload": [Any]()]

@@ -21,6 +21,7 @@ final class Kernel: @unchecked Sendable {
     let output: StreamOutput
     let frontEnd: FrontEnd
     var executionCount = 0
+    var history = CellHistory()
 
     init(connection: ConnectionFile) throws {
         self.connection = connection
@@ -97,7 +98,7 @@ final class Kernel: @unchecked Sendable {
         case ("inspect_request", "shell"): return ("inspect_reply", inspect(content))
         case ("is_complete_request", "shell"): return ("is_complete_reply", isComplete(content))
         case ("comm_info_request", _): return ("comm_info_reply", ["status": "ok", "comms": [String: Any]()])
-        case ("history_request", _): return ("history_reply", ["status": "ok", "history": [Any]()])
+        case ("history_request", "shell"): return ("history_reply", history.reply(content))
         default:
             Self.log("ignored a `\(request.type)` message on \(channel)")
             return nil
