@@ -14,6 +14,11 @@ public final class Session {
     public let workspace = Workspace()
     /// Files being run by `run`, innermost last, to refuse a script that includes itself.
     var includeStack: [String] = []
+    /// The conversation `chat` continues until `chat reset` (or `reset`).
+    public internal(set) var conversation = Conversation()
+    /// Set by a front end on a terminal: what `chat` with no message opens (the chat sub-REPL).
+    /// Elsewhere (scripts, notebooks, the kernel) it is nil and `chat` needs its message.
+    public var interactiveChat: ((CommandContext) throws -> Void)?
     /// Set once the session has said that bf16 runs its products in FP32 on this CPU.
     var toldAboutPrecisionFallback = false
 
@@ -81,6 +86,7 @@ public final class Session {
         variables = [:]
         variableNames = []
         lastResult = .none
+        conversation = Conversation()
         resetOptions()
     }
 

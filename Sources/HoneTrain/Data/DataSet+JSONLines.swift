@@ -15,12 +15,9 @@ extension DataSet {
                 out += ": "
                 JSONText.appendString(value, to: &out)
             }
-            switch record {
-            case .instruction(let i, let input, let o): field("instruction", i); field("input", input); field("output", o)
-            case .promptCompletion(let p, let c): field("prompt", p); field("completion", c)
-            case .text(let t): field("text", t)
-            case .preference(let p, let c, let r, _): field("prompt", p); field("chosen", c); field("rejected", r)
-            case .chat(let messages):
+            func messagesField(_ messages: [ChatMessage]) {
+                if !first { out += ", " }
+                first = false
                 out += "\"messages\": ["
                 for (k, m) in messages.enumerated() {
                     out += k == 0 ? "{" : ", {"
@@ -30,6 +27,16 @@ extension DataSet {
                     out += "}"
                 }
                 out += "]"
+            }
+            switch record {
+            case .instruction(let i, let input, let o): field("instruction", i); field("input", input); field("output", o)
+            case .promptCompletion(let p, let c): field("prompt", p); field("completion", c)
+            case .text(let t): field("text", t)
+            case .preference(let p, let c, let r, let history):
+                // A conversation's pair has its turns in `messages` and no prompt, as `load data` reads it.
+                if history.isEmpty { field("prompt", p) } else { messagesField(history) }
+                field("chosen", c); field("rejected", r)
+            case .chat(let messages): messagesField(messages)
             }
             out += "}\n"
         }

@@ -57,6 +57,37 @@ final class LineEditor {
         return .line(String(cString: raw))
     }
 
+    /// Reads one line that starts out holding `text`, for editing (libedit's pre-input hook
+    /// inserts it once the prompt is drawn, before the first key is read).
+    func read(prompt: String, prefilled text: String) -> Input {
+        pendingPrefill = text
+        rl_pre_input_hook = insertPendingPrefill
+        defer {
+            rl_pre_input_hook = nil
+            pendingPrefill = nil
+        }
+        return read(prompt: prompt)
+    }
+
+    /// The Up-arrow entries, oldest first.
+    func historyEntries() -> [String] {
+        var entries: [String] = []
+        if let list = history_list() {
+            var i = 0
+            while let entry = list[i] {
+                if let line = entry.pointee.line { entries.append(String(cString: line)) }
+                i += 1
+            }
+        }
+        return entries
+    }
+
+    /// Empties the Up-arrow history (the chat prompt keeps one of its own).
+    func clearHistory() {
+        clear_history()
+        newestEntry = nil
+    }
+
     /// Loads the entries of a history file (in libedit's format) for the Up arrow.
     func loadHistory(from path: String) {
         _ = read_history(path)
@@ -139,4 +170,16 @@ private func commonPrefix(_ candidates: [String]) -> String {
         prefix.removeSubrange(n...)
     }
     return String(prefix)
+}
+
+/// The text `read(prompt:prefilled:)` puts on the line; read by the C startup hook.
+nonisolated(unsafe) private var pendingPrefill: String?
+
+private func insertPendingPrefill() -> Int32 {
+    if let text = pendingPrefill {
+        _ = rl_insert_text(text)
+        rl_redisplay()
+    }
+    pendingPrefill = nil
+    return 0
 }

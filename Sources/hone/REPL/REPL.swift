@@ -28,6 +28,11 @@ struct REPL {
                 history = nil
             }
         }
+        let chatHistory = ChatREPL.historyPath(environment: environment)
+        frontEnd.session.interactiveChat = { [frontEnd] context in
+            ChatREPL(frontEnd: frontEnd, editor: editor, historyPath: chatHistory).run(context)
+        }
+        defer { frontEnd.session.interactiveChat = nil }
         if environment["HONE_QUIET"] != "1" {
             write("hone \(HoneVersion.string): type `help` for the commands, Ctrl-D to leave\n")
         }
