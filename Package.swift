@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "HoneModels", dependencies: ["HoneTensor"], swiftSettings: numericSettings),
         .target(name: "HonePEFT", dependencies: ["HoneModels"], swiftSettings: numericSettings),
         .target(name: "HoneTrain", dependencies: ["HonePEFT"], swiftSettings: numericSettings),
-        .target(name: "HoneLang", dependencies: ["HoneTrain"]),
+        .target(name: "HoneLang", dependencies: ["HoneTrain", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "hone",
             dependencies: [

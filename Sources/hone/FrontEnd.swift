@@ -124,6 +124,3 @@ extension FrontEnd {
     }
 }
 
-enum HoneVersion {
-    static let string = "0.1.0"
-}

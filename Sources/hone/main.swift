@@ -25,6 +25,9 @@ struct HoneCLI: ParsableCommand {
     @Flag(name: .long, help: "Run a notebook's ```sh step blocks (in its folder) when they are reached, instead of stopping before the first.")
     var shellSteps = false
 
+    @Option(name: .long, help: ArgumentHelp("Start from snapshot NAME (in ./snapshots, or SNAPSHOTS_DIR), as `snapshot restore NAME` does, then run the REPL or the FILEs.", valueName: "NAME"))
+    var restore: String?
+
     @Argument(help: ArgumentHelp("Scripts (.hone) or notebooks (.md, .ipynb) to run in order, in one session.", valueName: "FILE"))
     var files: [String] = []
 
@@ -39,6 +42,16 @@ struct HoneCLI: ParsableCommand {
     func run() throws {
         Signals.installInterruptHandler()
         let frontEnd = FrontEnd()
+        if let restore {
+            if let dir = ProcessInfo.processInfo.environment["SNAPSHOTS_DIR"], !dir.isEmpty {
+                frontEnd.session.setOption("snapshots_dir", .string(dir))
+            }
+            let outcome = frontEnd.interpreter.runEntry(SourceFile(name: "<--restore>", text: "snapshot restore " + ChatLine.quoted(restore)), recordHistory: false)
+            if case .failed(let errors) = outcome {
+                frontEnd.report(errors)
+                throw ExitCode(outcome.exitStatus)
+            }
+        }
         let status: Int32
         if let commands {
             status = frontEnd.runScript(SourceFile(name: "<command-line>", text: commands))

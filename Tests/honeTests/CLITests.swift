@@ -157,3 +157,34 @@ struct CLITests {
         #expect(plain.stdout.hasPrefix("rank 8\n16\ntime: "), "running a notebook without --update prints its outputs, times included")
     }
 }
+
+/// A snapshot killed half-way is never taken for a complete one, and the one it was replacing
+/// stays restorable.
+@Suite("snapshots under SIGKILL")
+struct SnapshotKillTests {
+    @Test("SIGKILL during `snapshot save` leaves the previous snapshot intact; the new one is absent or complete", .enabled(if: CLITests.binary != nil))
+    func killDuringSave() throws {
+        let dir = try CLITests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let setup = "set verbose=quiet\nload model hone-tiny\nworld qa n=2000 seed=1 as qa\nlora r=64 targets=all-linear seed=1\nlet x = 7\nsnapshot save s\n"
+        #expect(try CLITests.hone(["-c", setup], directory: dir).status == 0)
+        for delay in [0.3, 0.6, 0.9] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: try #require(CLITests.binary))
+            process.arguments = ["-c", setup + "for i in [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20] { lora r=64 targets=all-linear seed=i as a$i\nsnapshot save s\nsnapshot save t }"]
+            process.currentDirectoryURL = URL(fileURLWithPath: dir)
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: 1 + delay)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let restored = try CLITests.hone(["--restore", "s", "-c", "print x\nsnapshots"], directory: dir)
+            #expect(restored.status == 0 && restored.stdout.hasPrefix("7\n"), "\(restored.stdout)\(restored.stderr)")
+            if FileManager.default.fileExists(atPath: dir + "/snapshots/t") {
+                let t = try CLITests.hone(["--restore", "t", "-c", "print x"], directory: dir)
+                #expect(t.status == 0 && t.stdout == "7\n", "\(t.stdout)\(t.stderr)")
+            }
+        }
+    }
+}

@@ -6,6 +6,8 @@ import HoneTrain
 /// `train [DATA] …`: supervised fine-tuning of the active adapter or every weight.
 public enum TrainCommand: TrainingCommand {
     typealias A = TrainingArguments
+    static let snapshot = Arg<Bool>.option("snapshot", .bool, default: .bool(false),
+        help: "take a snapshot (auto-TIME) before training changes any weight; `snapshot restore last` goes back to it")
 
     public static let spec = CommandSpec(
         ["train"], summary: "fine-tune the active adapter (or every weight) on a data set",
@@ -30,7 +32,7 @@ public enum TrainCommand: TrainingCommand {
         arguments: [A.data.spec, A.steps.spec, A.epochs.spec, A.lr(.sft).spec, A.batch.spec, A.accumulate.spec, A.seq.spec, A.val.spec,
                     A.evalEvery.spec, A.patience.spec, A.saveEvery.spec, A.sampleEvery.spec, A.samples.spec, A.method.spec,
                     A.schedule.spec, A.warmup.spec, A.optimizer.spec, A.weightDecay.spec, A.momentum.spec, A.clip.spec,
-                    A.trainOn.spec, A.checkpointing.spec, A.seed.spec, PrecisionChoice.argument.spec, A.model.spec, A.name.spec],
+                    A.trainOn.spec, A.checkpointing.spec, A.seed.spec, PrecisionChoice.argument.spec, A.model.spec, snapshot.spec, A.name.spec],
         examples: [.init("train stories.train epochs=3 lr=2e-4 batch=8", "three passes, validating on stories.val when it exists"),
                    .init("train steps=200 val=stories.val eval_every=20 patience=3", "stop when validation loss stops falling"),
                    .init("let r = train method=full steps=50 lr=5e-5 as full_ft", "every weight, kept as `r` for `compare`")],
@@ -99,6 +101,10 @@ public enum TrainCommand: TrainingCommand {
         }
         let runName = try TrainingData.runName(arguments.optional(A.name), in: context, range: arguments.range(of: A.name))
         let runPath = TrainingData.runsDirectory(in: context) + "/" + runName
+        if arguments[snapshot] {
+            // Before the trainer exists: nothing has touched a weight yet.
+            _ = try SnapshotSaveCommand.save("auto-before-" + runName, automatic: true, in: context)
+        }
         let trainer: Trainer
         do {
             trainer = try Trainer(model: handle.model, parameters: parameters, examples: trainable, settings: settings,

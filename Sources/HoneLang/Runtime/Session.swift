@@ -56,6 +56,13 @@ public final class Session {
         variables[name] = value
     }
 
+    /// Makes `list` the session's variables, in its order (a snapshot restored).
+    func replaceVariables(_ list: [(String, Value)]) {
+        variables = [:]
+        variableNames = []
+        for (name, value) in list { setVariable(name, value) }
+    }
+
     public var allVariables: [(name: String, value: Value)] {
         variableNames.compactMap { name in variables[name].map { (name, $0) } }
     }

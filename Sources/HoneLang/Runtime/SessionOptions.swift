@@ -32,6 +32,9 @@ extension SessionOption {
             name: "runs_dir", type: .path(extensions: []), defaultValue: .string("runs"),
             help: "where `train` puts runs (RUNS_DIR/NAME: config, metrics, checkpoints, plots), relative to the current directory"),
         SessionOption(
+            name: "snapshots_dir", type: .path(extensions: []), defaultValue: .string("snapshots"),
+            help: "where `snapshot save` puts snapshots (SNAPSHOTS_DIR/NAME, weights stored once in SNAPSHOTS_DIR/blobs), relative to the current directory"),
+        SessionOption(
             name: "general", type: .word, defaultValue: .string(""),
             help: "a data set of general text: every `eval` after training also reports the drift in its perplexity against the base model (forgetting)"),
     ]
