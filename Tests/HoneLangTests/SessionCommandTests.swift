@@ -1,4 +1,5 @@
 import Foundation
+import HoneTensor
 import Testing
 @testable import HoneLang
 
@@ -47,6 +48,36 @@ struct SessionCommandTests: SessionTesting {
         #expect(session.variable("a") == nil)
         #expect(session.option("seed").repr == "0")
         #expect(session.history.count == 2)
+    }
+
+    @Test("each session's commands run with its own threads option, whatever another session or a reset one set")
+    func threadsFollowTheSession() {
+        // The counts are process-wide: hold them so no other test changes them meanwhile.
+        Parallel.settingsLock.lock()
+        let saved = (blas: BLAS.threads, kernels: Parallel.threads)
+        defer {
+            BLAS.configure(threads: saved.blas)
+            Parallel.threads = saved.kernels
+            Parallel.settingsLock.unlock()
+        }
+        let (changer, changing, _) = session()
+        let (plain, plainInterpreter, _) = session()
+        guard case .int(let standard) = plain.option("threads") else { Issue.record("no threads option"); return }
+        let other = standard == 1 ? 2 : 1
+        #expect(run(changing, "set threads=\(other)").errors.isEmpty)
+        #expect(BLAS.threads == other && Parallel.threads == other)
+
+        // A session that never set threads computes with its own (default) count, not the other's.
+        #expect(run(plainInterpreter, "show vars").errors.isEmpty)
+        #expect(BLAS.threads == standard && Parallel.threads == standard, "BLAS \(BLAS.threads), kernels \(Parallel.threads)")
+
+        // The first session gets its count back at its next command, and the default after reset.
+        #expect(run(changing, "show vars").errors.isEmpty)
+        #expect(BLAS.threads == other && Parallel.threads == other)
+        #expect(run(changing, "reset").errors.isEmpty)
+        #expect(run(changing, "show vars").errors.isEmpty)
+        #expect(changer.option("threads").repr == "\(standard)")
+        #expect(BLAS.threads == standard && Parallel.threads == standard, "BLAS \(BLAS.threads), kernels \(Parallel.threads)")
     }
 
     @Test("show vars lists names, types and values")

@@ -15,13 +15,8 @@ public enum SetCommand: Command {
         let changed = SessionOption.all.filter { arguments.values[$0.name] != nil }
         let old = changed.map { session.option($0.name) }
         for option in changed { session.setOption(option.name, arguments.values[option.name]!) }
-        if case .int(let threads)? = arguments.values["threads"] {
-            // Under the settings lock: no product or norm of another thread sees half a change.
-            Parallel.settingsLock.lock()
-            BLAS.configure(threads: threads)
-            Parallel.threads = threads
-            Parallel.settingsLock.unlock()
-        }
+        // Under the settings lock: no product or norm of another thread sees half a change.
+        if arguments.values["threads"] != nil { session.applyThreads() }
         // Reported after all are set, so `set verbose=quiet seed=1` is already quiet.
         for (option, previous) in zip(changed, old) {
             context.say("\(option.name) = \(session.option(option.name).repr) (was \(previous.repr)): \(option.help)")

@@ -114,6 +114,9 @@ public final class Interpreter {
             }
         }
         let context = CommandContext(session: session, interpreter: self, call: call)
+        // The thread counts are the process's, the option the session's: another session may
+        // have changed them since this one last ran a command.
+        session.applyThreads()
         do {
             return try evaluator.limitingDepth(try session.registry.run(call.command, bound, in: context), at: call.range)
         } catch let error as HoneError {

@@ -1,3 +1,5 @@
+import HoneTensor
+
 /// Everything a hone session keeps between commands: variables, options, history, the last
 /// result. The REPL, scripts and notebooks each run one; `reset` clears it.
 public final class Session {
@@ -81,6 +83,21 @@ public final class Session {
 
     func resetOptions() {
         for option in SessionOption.all { options[option.name] = option.defaultValue.value }
+    }
+
+    /// Puts this session's `threads` option in force for the process: OpenBLAS's thread count and
+    /// `Parallel.threads`. Both are process-wide and results depend on them (a sum split over two
+    /// threads adds in another order than on one), while the option belongs to the session, so a
+    /// session that never said `set threads=` would otherwise compute with whatever count another
+    /// session (or a `reset` one) last set, and the same seed would give other numbers. The
+    /// interpreter calls this before every command. Under `Parallel.settingsLock`, so it waits
+    /// while another thread holds the counts steady; it changes nothing when they already match.
+    public func applyThreads() {
+        guard case .int(let threads) = option("threads") else { return }
+        Parallel.settingsLock.lock()
+        defer { Parallel.settingsLock.unlock() }
+        if BLAS.threads != threads { BLAS.configure(threads: threads) }
+        if Parallel.threads != threads { Parallel.threads = threads }
     }
 
     public func recordHistory(_ text: String, succeeded: Bool) {
