@@ -15,10 +15,11 @@ struct CommandRegistryTests {
         #expect(Set(names).count == names.count)
         for spec in Self.specs where spec.words.count == 1 && CommandRegistry.standard.hasTwoWordCommands(startingWith: spec.words[0]) {
             // `use NAME` beside `use adapter NAME`: only a model named `adapter` needs `use $adapter`.
+            // A string is the same (`chat "reset"` is a message, bare `chat reset` the command).
             for positional in spec.positionals {
-                guard case .word = positional.type else {
-                    Issue.record("`\(spec.name)` also starts two-word commands, so a value after it would be ambiguous")
-                    continue
+                switch positional.type {
+                case .word, .string: continue
+                default: Issue.record("`\(spec.name)` also starts two-word commands, so a value after it would be ambiguous")
                 }
             }
         }

@@ -38,7 +38,7 @@ public enum ChatCommand: Command {
     static let system = Arg<String>.option("system", .string, help: "the system prompt from now on (empty: none)")
 
     public static let spec = CommandSpec(
-        ["chat"], summary: "talk to the current model under its chat template; base and tuned side by side",
+        ["chat"], summary: "talk to the model under its template; base and tuned side by side",
         discussion: """
             A conversation uses the model's template (its chat template, or the one it was \
             trained with) and goes on from turn to turn until `chat reset`. With a message, \

@@ -83,7 +83,7 @@ public enum ChatFixCommand: Command {
 public enum ChatPreferCommand: Command {
     static let number = Arg<Int>.positional("n", .int(1...1000), help: "the number of the better answer, as labelled [1], [2], …")
     public static let spec = CommandSpec(
-        ["chat", "prefer"], summary: "pick the better of the compared answers; each other one makes a preference pair",
+        ["chat", "prefer"], summary: "pick the better compared answer: a preference pair against each other",
         discussion: """
             After a turn answered side by side (`chat compare`, compare=), answer N becomes the \
             chosen one: one pair (prompt, chosen, rejected) per other answer goes to the DPO \

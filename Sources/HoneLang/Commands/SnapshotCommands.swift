@@ -17,7 +17,7 @@ public enum SnapshotSaveCommand: Command {
             adapter, full fine-tuning, `new model`), retrieval indexes and reward heads.
             """,
         category: .session, arguments: [name.spec],
-        examples: [.init("snapshot save before-lr-sweep", ""), .init("snapshot restore before-lr-sweep", "back to it")],
+        examples: [.init("snapshot save before_lr_sweep", ""), .init("snapshot restore before_lr_sweep", "back to it")],
         isHeavy: true)
 
     public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
@@ -54,7 +54,7 @@ public enum SnapshotRestoreCommand: Command {
             process from one.
             """,
         category: .session, arguments: [name.spec],
-        examples: [.init("snapshot restore before-lr-sweep", ""), .init("snapshot restore last", "before the last training that took one")],
+        examples: [.init("snapshot restore before_lr_sweep", ""), .init("snapshot restore last", "before the last training that took one")],
         isHeavy: true)
 
     public static func run(_ arguments: BoundArguments, in context: CommandContext) throws -> Value {
@@ -78,7 +78,7 @@ public enum SnapshotRestoreCommand: Command {
         let manifest: SnapshotManifest
         do { manifest = try store.read(wanted) } catch { throw HoneError(.value, "\(error)", at: arguments.range(of: name)) }
         try Snapshots.restore(manifest, name: wanted, in: context)
-        context.say("restored snapshot \(wanted) (\(manifest.created.formatted(.iso8601))): \(DataReference.plural(manifest.models.count, "model")), "
+        context.say("restored snapshot \(wanted): \(DataReference.plural(manifest.models.count, "model")), "
                     + "\(DataReference.plural(manifest.dataSets.count, "data set")), \(DataReference.plural(manifest.variables.count, "variable"))")
         return .string(wanted)
     }
@@ -100,11 +100,14 @@ public enum SnapshotsCommand: Command {
             return .list([])
         }
         let formatter = ISO8601DateFormatter()
-        context.showTable(header: ["snapshot", "taken", "stored", "models", "data", "variables", "kind"], rows: all.map { entry in
+        let header = ["snapshot", "taken", "stored", "models", "data", "variables", "kind"]
+        let rows = all.map { entry in
             [entry.name, formatter.string(from: entry.manifest.created), ModelHandle.bytes(store.size(of: entry.manifest)),
              String(entry.manifest.models.count), String(entry.manifest.dataSets.count), String(entry.manifest.variables.count),
              entry.manifest.automatic ? "automatic" : "saved"]
-        })
+        }
+        // Volatile: the times differ from run to run, so notebooks leave the listing out of their outputs.
+        context.show(Display(text: Table.render(header: header, rows: rows), html: HTML.table(header: header, rows: rows), kind: .volatile))
         if !incomplete.isEmpty { context.show("incomplete (no manifest, never restored): " + incomplete.joined(separator: ", ")) }
         return .list(all.map { .string($0.name) })
     }

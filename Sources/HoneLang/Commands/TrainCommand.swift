@@ -6,8 +6,9 @@ import HoneTrain
 /// `train [DATA] …`: supervised fine-tuning of the active adapter or every weight.
 public enum TrainCommand: TrainingCommand {
     typealias A = TrainingArguments
-    static let snapshot = Arg<Bool>.option("snapshot", .bool, default: .bool(false),
-        help: "take a snapshot (auto-TIME) before training changes any weight; `snapshot restore last` goes back to it")
+    /// Not a training setting, so it has no declared default to record: absent is false.
+    static let snapshot = Arg<Bool>.option("snapshot", .bool,
+        help: "take a snapshot (auto_before_RUN) before training changes any weight; `snapshot restore last` goes back to it (default false)")
 
     public static let spec = CommandSpec(
         ["train"], summary: "fine-tune the active adapter (or every weight) on a data set",
@@ -101,9 +102,9 @@ public enum TrainCommand: TrainingCommand {
         }
         let runName = try TrainingData.runName(arguments.optional(A.name), in: context, range: arguments.range(of: A.name))
         let runPath = TrainingData.runsDirectory(in: context) + "/" + runName
-        if arguments[snapshot] {
+        if arguments.optional(snapshot) ?? false {
             // Before the trainer exists: nothing has touched a weight yet.
-            _ = try SnapshotSaveCommand.save("auto-before-" + runName, automatic: true, in: context)
+            _ = try SnapshotSaveCommand.save("auto_before_" + runName.replacingOccurrences(of: "-", with: "_"), automatic: true, in: context)
         }
         let trainer: Trainer
         do {

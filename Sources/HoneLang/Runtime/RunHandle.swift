@@ -46,7 +46,7 @@ public final class RunHandle: SessionObject, @unchecked Sendable {
     }
 
     public var fieldNames: [String] {
-        ["name", "path", "status", "steps", "total_steps", "loss", "val_loss", "losses", "val_losses", "seconds", "model", "method"]
+        ["name", "path", "status", "steps", "total_steps", "loss", "val_loss", "losses", "val_losses", "evals", "step_log", "seconds", "model", "method"]
     }
 
     public func field(_ name: String) -> Value? {
@@ -60,6 +60,19 @@ public final class RunHandle: SessionObject, @unchecked Sendable {
         case "val_loss": validationLosses.last.map { .float($0.loss) } ?? Value.none
         case "losses": .list(trainingLosses.map { .float($0.loss) })
         case "val_losses": .list(validationLosses.map { .float($0.loss) })
+        // Each evaluation with what its objective reports beside the loss (DPO's accuracy and
+        // margin, a reward model's accuracy, GRPO's reward), so a script can assert on them;
+        // TRL's names, with `_` for `/` (`rewards_margins`) to make them fields.
+        // Each training step's loss, lr and figures; the first step's are measured before its
+        // update, so for DPO they are the pairs' accuracy and margin at the start.
+        case "step_log": .list(events.filter { $0.kind == .train }.map { e in
+            .record(Record("step", [("step", .int(e.step)), ("loss", e.loss.map(Value.float) ?? .none), ("lr", e.learningRate.map(Value.float) ?? .none)]
+                           + (e.figures ?? [:]).sorted { $0.key < $1.key }.map { ($0.key.replacingOccurrences(of: "/", with: "_"), Value.float($0.value)) }))
+        })
+        case "evals": .list(events.filter { $0.kind == .eval }.map { e in
+            .record(Record("evaluation", [("step", .int(e.step)), ("val_loss", e.validationLoss.map(Value.float) ?? .none)]
+                           + (e.figures ?? [:]).sorted { $0.key < $1.key }.map { ($0.key.replacingOccurrences(of: "/", with: "_"), Value.float($0.value)) }))
+        })
         case "seconds": .float(elapsedSeconds)
         case "model": .string(modelName)
         case "method": .string(configuration.settings.method.rawValue)
