@@ -59,6 +59,7 @@ public struct CommandRegistry: Sendable {
         TrainCommand.self,
         ResumeCommand.self,
         RunsCommand.self,
+        RunsDiffCommand.self,
         EvalCommand.self,
         CompareCommand.self,
         PlotCommand.self,
