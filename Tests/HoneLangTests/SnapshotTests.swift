@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import HoneLang
 import HoneModels
+import HoneTensor
 
 /// Snapshots give the session back exactly: the same variables, adapters, data sets, runs and
 /// eval loss; weights are stored once; a changed model file or a missing piece is refused.
@@ -35,6 +36,9 @@ struct SnapshotTests: SessionTesting {
 
     @Test("save, reset, restore gives back every variable, adapter, data set and run, and the eval loss exactly")
     func restoreGivesTheSessionBack() throws {
+        // Losses compared exactly: no other test may change the thread count meanwhile.
+        Parallel.settingsLock.lock()
+        defer { Parallel.settingsLock.unlock() }
         let dir = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (session, interpreter, _) = session()
@@ -99,6 +103,8 @@ struct SnapshotTests: SessionTesting {
 
     @Test("restoring a missing name lists the snapshots; an incomplete one is refused, naming what is missing; `last` is the automatic one")
     func missingIncompleteAndLast() throws {
+        Parallel.settingsLock.lock()
+        defer { Parallel.settingsLock.unlock() }
         let dir = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (session, interpreter, output) = session()

@@ -17,6 +17,22 @@ public enum RunsCommand: Command {
         return names
     }
 
+    /// The session's run of that name, or one read back from its folder in runs_dir (marked
+    /// "on disk"); nil when neither has it.
+    static func handle(named name: String, in context: CommandContext) -> RunHandle? {
+        if let live = context.session.workspace.run(named: name) { return live }
+        let folder = TrainingData.runsDirectory(in: context) + "/" + name
+        // RunLog(path:) makes the folder, so look first: a mistyped name must leave no trace.
+        guard FileManager.default.fileExists(atPath: folder + "/" + RunLog.configurationName),
+              let log = try? RunLog(path: folder),
+              let configuration = try? log.read(RunConfiguration.self, from: RunLog.configurationName) else { return nil }
+        let done = TrainerCheckpoint.latest(in: log.path)?.step ?? 0
+        let handle = RunHandle(name: name, path: log.path, configuration: configuration, modelName: configuration.model.name, loop: nil,
+                               status: done >= configuration.totalSteps ? .finished : .stopped)
+        handle.statusDetail = "on disk"
+        return handle
+    }
+
     /// "LoRA r=8", "DoRA r=16 on nf4", "full".
     static func method(of c: RunConfiguration) -> String {
         guard let settings = c.adapter?.settings else { return "full" }
@@ -30,17 +46,7 @@ public enum RunsCommand: Command {
         var rows: [[String]] = []
         var handles: [Value] = []
         for name in runNames(in: context) {
-            let handle: RunHandle
-            if let live = context.session.workspace.run(named: name) {
-                handle = live
-            } else {
-                guard let log = try? RunLog(path: dir + "/" + name),
-                      let configuration = try? log.read(RunConfiguration.self, from: RunLog.configurationName) else { continue }
-                let done = TrainerCheckpoint.latest(in: log.path)?.step ?? 0
-                handle = RunHandle(name: name, path: log.path, configuration: configuration, modelName: configuration.model.name, loop: nil,
-                                   status: done >= configuration.totalSteps ? .finished : .stopped)
-                handle.statusDetail = "on disk"
-            }
+            guard let handle = handle(named: name, in: context) else { continue }
             handles.append(.object(handle))
             let c = handle.configuration
             rows.append([

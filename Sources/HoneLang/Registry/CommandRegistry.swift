@@ -60,6 +60,7 @@ public struct CommandRegistry: Sendable {
         TrainCommand.self,
         ResumeCommand.self,
         RunsCommand.self,
+        RunsDiffCommand.self,
         SnapshotSaveCommand.self,
         SnapshotRestoreCommand.self,
         SnapshotsCommand.self,

@@ -18,4 +18,16 @@ extension LoRASettings {
         default: .string(defaults.initialization.rawValue),
         "how A starts: kaiming (PEFT's default) or gaussian, B at zero; pissa: A and B from W's top singular vectors, W keeps the residual")
     public static let seedSetting = SettingDeclaration("seed", .int(0...Int.max), "the seed for A (default: the session's `seed`)")
+
+    /// Each declared setting with where an adapter's settings keep it, in declaration order.
+    public static let readings: [SettingReading<LoRASettings>] = [
+        .init(rankSetting) { .int($0.rank) },
+        .init(alphaSetting) { .float($0.alpha) },
+        .init(dropoutSetting) { .float($0.dropout) },
+        .init(targetsSetting) { .strings($0.targets) },
+        .init(rsLoRASetting) { .bool($0.rsLoRA) },
+        .init(doraSetting) { .bool($0.dora) },
+        .init(initializationSetting) { .string($0.initialization.rawValue) },
+        .init(seedSetting) { .int(Int(truncatingIfNeeded: $0.seed)) },
+    ]
 }

@@ -17,6 +17,20 @@ extension PPOSettings {
         "optimizer steps on each rollout before sampling again (TRL's num_ppo_epochs)")
     public static let gammaSetting = SettingDeclaration("gamma", .float(0...1), default: .float(defaults.gamma), "the discount γ")
     public static let lambdaSetting = SettingDeclaration("lambda", .float(0...1), default: .float(defaults.lambda), "GAE's λ")
+
+    /// Each setting `ppo` takes with where a run's PPO settings keep it; the sampling ones are
+    /// declared with GRPO's.
+    public static let readings: [SettingReading<PPOSettings>] = [
+        .init(answersSetting) { .int($0.samples) },
+        .init(GRPOSettings.maxTokensSetting) { .int($0.maxNewTokens) },
+        .init(GRPOSettings.temperatureSetting) { .float($0.temperature) },
+        .init(klSetting) { .float($0.klCoefficient) },
+        .init(clipRangeSetting) { .float($0.clipRange) },
+        .init(valueCoefficientSetting) { .float($0.valueCoefficient) },
+        .init(epochsSetting) { .int($0.epochs) },
+        .init(gammaSetting) { .float($0.gamma) },
+        .init(lambdaSetting) { .float($0.lambda) },
+    ]
 }
 
 /// What GRPO and PPO share: how answers are sampled. Defaults are `GRPOSettings`' own.
@@ -27,6 +41,13 @@ extension GRPOSettings {
     public static let maxTokensSetting = SettingDeclaration("max_tokens", .int(1...4096), default: .int(defaults.maxNewTokens), "the longest sampled answer")
     public static let temperatureSetting = SettingDeclaration("temperature", .float(0.01...10), default: .float(defaults.temperature),
         "sampling temperature (TRL's default 1)")
+
+    /// Each declared setting with where a `grpo` run's settings keep it.
+    public static let readings: [SettingReading<GRPOSettings>] = [
+        .init(groupSetting) { .int($0.group) },
+        .init(maxTokensSetting) { .int($0.maxNewTokens) },
+        .init(temperatureSetting) { .float($0.temperature) },
+    ]
 }
 
 /// The preference losses' settings as `dpo`, `orpo` and `simpo` take them; β's default is the
@@ -39,4 +60,12 @@ extension PreferenceLossSettings {
     public static let labelSmoothingSetting = SettingDeclaration("label_smoothing", .float(0...0.49), default: .float(defaults.labelSmoothing),
         "the share of pairs assumed mislabelled: conservative DPO for sigmoid, and robust's ε")
     public static let gammaSetting = SettingDeclaration("gamma", .float(0...100), default: .float(defaults.gamma), "SimPO's target reward margin")
+
+    /// Each declared setting with where a preference run's loss settings keep it (β, declared
+    /// by the language with the recipe's default, is read by the run's configuration).
+    public static let readings: [SettingReading<PreferenceLossSettings>] = [
+        .init(lossSetting) { .string($0.kind) },
+        .init(labelSmoothingSetting) { .float($0.labelSmoothing) },
+        .init(gammaSetting) { .float($0.gamma) },
+    ]
 }

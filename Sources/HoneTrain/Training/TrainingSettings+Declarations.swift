@@ -35,4 +35,27 @@ extension TrainingSettings {
         "gradient checkpointing: recompute activations in backward, trading time for memory")
     public static let seedSetting = SettingDeclaration("seed", .int(0...Int.max),
         "the seed for the batch order and GRPO's sampling (default: the session's `seed`); dropout masks follow the adapter's own seed")
+
+    /// Each declared setting with where a run's settings keep it, in declaration order.
+    public static let readings: [SettingReading<TrainingSettings>] = [
+        .init(stepsSetting) { $0.steps.map { .int($0) } },
+        .init(epochsSetting) { $0.epochs.map { .float($0) } },
+        .init(batchSetting) { .int($0.batchSize) },
+        .init(accumulateSetting) { .int($0.accumulate) },
+        .init(sequenceLengthSetting) { .int($0.sequenceLength) },
+        .init(evalEverySetting) { $0.evalEvery.map { .int($0) } },
+        .init(patienceSetting) { $0.patience.map { .int($0) } },
+        .init(saveEverySetting) { $0.saveEvery.map { .int($0) } },
+        .init(sampleEverySetting) { $0.sampleEvery.map { .int($0) } },
+        .init(samplesSetting) { $0.samplePrompts.isEmpty ? nil : .strings($0.samplePrompts) },
+        .init(scheduleSetting) { .string($0.schedule.rawValue) },
+        .init(warmupSetting) { .int($0.warmupSteps) },
+        .init(optimizerSetting) { .string($0.optimizer.rawValue) },
+        .init(weightDecaySetting) { .float($0.weightDecay) },
+        .init(momentumSetting) { .float($0.momentum) },
+        .init(clipSetting) { .float($0.maxGradientNorm) },
+        .init(trainOnSetting) { .string($0.trainOnAll ? "all" : "completion") },
+        .init(checkpointingSetting) { .bool($0.gradientCheckpointing) },
+        .init(seedSetting) { .int(Int(truncatingIfNeeded: $0.seed)) },
+    ]
 }
