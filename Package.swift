@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "HoneModelsTests", dependencies: ["HoneModels"], exclude: ["Fixtures"]),
         .testTarget(name: "HonePEFTTests", dependencies: ["HonePEFT"]),
         .testTarget(name: "HoneTrainTests", dependencies: ["HoneTrain"], exclude: ["Fixtures"]),
-        .testTarget(name: "HoneLangTests", dependencies: ["HoneLang"], exclude: ["Scripts"]),
+        .testTarget(name: "HoneLangTests", dependencies: ["HoneLang"], exclude: ["Scripts", "Fixtures"]),
         .testTarget(name: "honeTests", dependencies: ["HoneLang"]),
     ]
 )
