@@ -16,6 +16,9 @@ let package = Package(
     products: [
         .executable(name: "hone", targets: ["hone"]),
         .executable(name: "hone-bench", targets: ["hone-bench"]),
+        // libFuzzer targets over hone's readers and parsers; scripts/fuzz builds it, instrumented,
+        // in its own scratch folder (.build-sanitize/address) and links libFuzzer into it alone.
+        .executable(name: "hone-fuzz", targets: ["hone-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -27,6 +30,7 @@ let package = Package(
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CLibFuzzer"),
 
         .target(name: "HoneTensor", dependencies: ["COpenBLAS", "CDNNL"], swiftSettings: numericSettings),
         .target(name: "HoneModels", dependencies: ["HoneTensor"], swiftSettings: numericSettings),
@@ -47,12 +51,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: numericSettings),
+        .executableTarget(
+            name: "hone-fuzz",
+            dependencies: ["HoneLang", "CLibFuzzer", .product(name: "Crypto", package: "swift-crypto")]),
 
         .testTarget(name: "HoneTensorTests", dependencies: ["HoneTensor"]),
         .testTarget(name: "HoneModelsTests", dependencies: ["HoneModels"], exclude: ["Fixtures"]),
         .testTarget(name: "HonePEFTTests", dependencies: ["HonePEFT"]),
         .testTarget(name: "HoneTrainTests", dependencies: ["HoneTrain"], exclude: ["Fixtures"]),
-        .testTarget(name: "HoneLangTests", dependencies: ["HoneLang"], exclude: ["Scripts"]),
+        .testTarget(name: "HoneLangTests", dependencies: ["HoneLang"], exclude: ["Scripts", "Fixtures"]),
         .testTarget(name: "honeTests", dependencies: ["HoneLang"]),
     ]
 )

@@ -38,7 +38,7 @@ public final class TensorStorage: @unchecked Sendable {
         set { bfloat16.withLock { $0.wanted = newValue; if !newValue { $0.copy = nil } } }
     }
 
-    private let bfloat16 = Mutex<(wanted: Bool, copy: TensorStorage?)>((false, nil))
+    private let bfloat16 = Locked<(wanted: Bool, copy: TensorStorage?)>((false, nil))
 
     /// Drops the bf16 copy after an in-place write (an optimizer step, a restore): the next bf16
     /// product makes it again from the new values, so full fine-tuning refreshes it every step.
@@ -124,7 +124,7 @@ final class BufferPool: Sendable {
         var free: [Int: [UInt]] = [:]  // addresses, so the state stays Sendable
         var pooledBytes = 0
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
     /// Bytes kept in the pool at most (buffers beyond it are returned to the system).
     let budget = 2 << 30
     let reuses = Atomic<Int>(0)

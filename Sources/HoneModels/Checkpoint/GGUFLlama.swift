@@ -184,10 +184,30 @@ public enum GGUFLlama {
             configuration.tieWordEmbeddings = true
         }
         try configuration.validate(file: path)
+        try checkRotaryRows(weights, configuration, file: path)
         // hone runs q/k in Hugging Face's layout: the same sums in the same order as the
         // checkpoint the GGUF came from, so a GGUF round trip gives the same logits bit for bit.
         let (converted, halfRotation) = RotaryPermutation.convert(weights: weights, configuration: configuration, to: .halfRotation)
         return (converted, halfRotation, fileLayout)
+    }
+
+    /// Refuses q/k weights and biases whose rows are not the configuration's heads × head size,
+    /// before their rows are reordered per head (which needs exactly that many); the rest of
+    /// each shape is checked with every other weight when the model is made.
+    static func checkRotaryRows(_ weights: [String: Tensor], _ configuration: DecoderConfiguration, file: String) throws {
+        for layer in 0..<configuration.numHiddenLayers {
+            for (part, rows) in [("q_proj", configuration.queryDim), ("k_proj", configuration.kvDim)] {
+                for suffix in [".weight", ".bias"] {
+                    let name = "model.layers.\(layer).self_attn.\(part)\(suffix)"
+                    guard let tensor = weights[name] else { continue }
+                    guard tensor.shape.first == rows, configuration.headDim % 2 == 0 else {
+                        let gguf = ggufName(huggingFace: name) ?? name
+                        throw CheckpointError(file: file, tensor: gguf,
+                            "has shape \(tensor.shape), but the settings give \(rows) rows (\(part == "q_proj" ? configuration.numAttentionHeads : configuration.numKeyValueHeads) heads × head size \(configuration.headDim), which must be even)")
+                    }
+                }
+            }
+        }
     }
 
     /// The configuration the metadata describes: `hone.config` when hone wrote the file (checked

@@ -30,6 +30,14 @@ final class MappedFile: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: map, count: size)
     }
 
+    /// Bytes that another owner keeps alive for as long as this value (hone-fuzz's inputs, which
+    /// libFuzzer allocates at their exact size, so AddressSanitizer sees any read past the end
+    /// that a page-sized mapping would hide).
+    init(borrowing bytes: UnsafeRawBufferPointer) {
+        mapping = nil
+        self.bytes = bytes
+    }
+
     deinit {
         if let mapping { munmap(mapping, bytes.count) }
     }

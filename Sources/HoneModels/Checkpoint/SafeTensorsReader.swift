@@ -36,9 +36,14 @@ public final class SafeTensorsReader: @unchecked Sendable {
 
     private let file: MappedFile
 
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
+        try self.init(file: try MappedFile(path: path), path: path)
+    }
+
+    /// Reads the header of `file`'s bytes; `path` names the file in errors.
+    init(file: MappedFile, path: String) throws {
         self.path = path
-        file = try MappedFile(path: path)
+        self.file = file
         let size = file.bytes.count
         guard size >= 8 else {
             throw CheckpointError(file: path, offset: 0, "the file is \(size) bytes, shorter than the 8-byte header length of a safetensors file")

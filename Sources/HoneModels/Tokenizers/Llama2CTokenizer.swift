@@ -23,7 +23,11 @@ public struct Llama2CTokenizer: Tokenizer {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw TokenizerError(file: path, "cannot be read (missing or not a readable file)")
         }
-        let bytes = [UInt8](data)
+        try self.init(bytes: [UInt8](data), path: path, vocabularySize: vocabularySize)
+    }
+
+    /// Reads a tokenizer from the bytes of a `tokenizer.bin`; `path` names the file in errors.
+    init(bytes: [UInt8], path: String, vocabularySize: Int? = nil) throws {
         func int32(at offset: Int) -> Int32 {
             Int32(littleEndian: bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: Int32.self) })
         }

@@ -86,7 +86,12 @@ public enum GGUFAdapterFile {
     /// plain LoRA with alpha as stored (alpha = r when the file's alpha is 0, llama.cpp's
     /// "scale 1"); dropout is 0 and the targets are the modules' last name components.
     public static func read(path: String) throws -> AdapterWeights {
-        let reader = try GGUFReader(path: path)
+        try read(try GGUFReader(path: path))
+    }
+
+    /// `read(path:)` from an open reader.
+    static func read(_ reader: GGUFReader) throws -> AdapterWeights {
+        let path = reader.path
         func key(_ name: String) throws -> GGUFValue {
             guard let value = reader.metadata[name] else { throw CheckpointError(file: path, "has no `\(name)`, which a llama.cpp LoRA adapter needs") }
             return value

@@ -53,7 +53,7 @@ public enum Profiler {
     }
 
     private static let enabled = Atomic<Bool>(false)
-    private static let state = Mutex(State())
+    private static let state = Locked(State())
 
     /// Whether ops are being timed. One relaxed atomic load.
     @inline(__always)

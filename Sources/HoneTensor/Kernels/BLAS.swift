@@ -24,7 +24,7 @@ public enum BLAS {
     }
 
     /// What `configure` decided about OpenBLAS's kernels; `nil` until it first runs.
-    private static let selection = Mutex<String?>(nil)
+    private static let selection = Locked<String?>(nil)
     /// Fast path for `sgemm`: set once `selection` has been decided.
     private static let configured = Atomic<Bool>(false)
 

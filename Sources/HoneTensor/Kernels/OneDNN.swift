@@ -146,7 +146,7 @@ public enum OneDNN {
 
     /// Primitives by shape. Cleared when it grows past `cacheLimit` (generation's growing
     /// sequence lengths make a new shape per token; training reuses a handful).
-    private static let cache = Mutex<[Key: Product]>([:])
+    private static let cache = Locked<[Key: Product]>([:])
     static let cacheLimit = 1024
 
     static func product(for key: Key) -> Product {

@@ -2,13 +2,19 @@
 import Glibc
 #endif
 import Dispatch
+import Synchronization
 import Foundation
 
 /// Splits loops across the cores. Work below `grain` elements a thread runs on the caller, since
 /// waking a worker costs 50–90 µs on these machines (../shared/SWIFT-NOTES.md §3.5).
 public enum Parallel {
-    /// Threads used by kernels; set with `set threads=`.
-    nonisolated(unsafe) public static var threads = max(1, ProcessInfo_activeProcessorCount())
+    /// Threads used by kernels; set with `set threads=`. Kernels on other threads read it while
+    /// a session changes it (under `settingsLock`, which readers do not take), so it is atomic.
+    public static var threads: Int {
+        get { threadCount.load(ordering: .relaxed) }
+        set { threadCount.store(newValue, ordering: .relaxed) }
+    }
+    private static let threadCount = Atomic<Int>(max(1, ProcessInfo_activeProcessorCount()))
 
     /// Held while thread counts change and while a computation needs them fixed: results depend
     /// on how work is split, and OpenBLAS must not change its thread count while another thread

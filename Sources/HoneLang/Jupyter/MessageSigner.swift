@@ -4,16 +4,16 @@ import Foundation
 /// Signs and checks Jupyter messages: the lowercase hex HMAC-SHA256, under the connection file's
 /// key, of the header, parent header, metadata and content frames in that order. An empty key
 /// turns signing off: messages go out with an empty signature and any signature is accepted.
-struct MessageSigner {
+public struct MessageSigner {
     private let key: SymmetricKey?
 
-    init(key: String) {
+    public init(key: String) {
         self.key = key.isEmpty ? nil : SymmetricKey(data: Array(key.utf8))
     }
 
-    var isSigning: Bool { key != nil }
+    public var isSigning: Bool { key != nil }
 
-    func signature(of frames: [[UInt8]]) -> String {
+    public func signature(of frames: [[UInt8]]) -> String {
         guard let key else { return "" }
         var mac = HMAC<SHA256>(key: key)
         for frame in frames { mac.update(data: frame) }
@@ -21,7 +21,7 @@ struct MessageSigner {
     }
 
     /// Compares in constant time, so the check leaks nothing about the right signature.
-    func isValid(_ signature: [UInt8], for frames: [[UInt8]]) -> Bool {
+    public func isValid(_ signature: [UInt8], for frames: [[UInt8]]) -> Bool {
         guard key != nil else { return true }
         let expected = Array(self.signature(of: frames).utf8)
         guard expected.count == signature.count else { return false }

@@ -2,25 +2,26 @@ import Foundation
 
 /// One Jupyter message (messaging protocol 5.3) and its wire form:
 /// `identities… <IDS|MSG> signature header parent_header metadata content buffers…`,
-/// the four dictionaries as JSON.
-struct KernelMessage {
-    typealias JSON = [String: Any]
+/// the four dictionaries as JSON. It lives here, not in `hone`, so that hone-fuzz's
+/// `jupyter-message` target decodes with the kernel's own code.
+public struct KernelMessage {
+    public typealias JSON = [String: Any]
 
-    var identities: [[UInt8]] = []
-    var header: JSON
-    var parentHeader: JSON = [:]
-    var metadata: JSON = [:]
-    var content: JSON = [:]
+    public var identities: [[UInt8]] = []
+    public var header: JSON
+    public var parentHeader: JSON = [:]
+    public var metadata: JSON = [:]
+    public var content: JSON = [:]
 
-    static let delimiter = Array("<IDS|MSG>".utf8)
-    static let protocolVersion = "5.3"
+    public static let delimiter = Array("<IDS|MSG>".utf8)
+    public static let protocolVersion = "5.3"
 
-    var type: String { header["msg_type"] as? String ?? "" }
+    public var type: String { header["msg_type"] as? String ?? "" }
 
     /// Why a received message was dropped.
-    enum DecodeError: Error, CustomStringConvertible {
+    public enum DecodeError: Error, CustomStringConvertible {
         case noDelimiter, tooFewFrames, badSignature, invalidJSON(String)
-        var description: String {
+        public var description: String {
             switch self {
             case .noDelimiter: return "no <IDS|MSG> delimiter"
             case .tooFewFrames: return "fewer than the five frames after <IDS|MSG>"
@@ -31,7 +32,7 @@ struct KernelMessage {
     }
 
     /// Reads the frames of a received message, checking the signature over the raw frames.
-    init(frames: [[UInt8]], signer: MessageSigner) throws {
+    public init(frames: [[UInt8]], signer: MessageSigner) throws {
         guard let split = frames.firstIndex(of: Self.delimiter) else { throw DecodeError.noDelimiter }
         let rest = Array(frames[(split + 1)...])
         guard rest.count >= 5 else { throw DecodeError.tooFewFrames }
@@ -50,7 +51,7 @@ struct KernelMessage {
     }
 
     /// A new message of `type` answering `parent` (whose identities it goes back to), or none.
-    init(type: String, content: JSON, parent: KernelMessage?, session: String) {
+    public init(type: String, content: JSON, parent: KernelMessage?, session: String) {
         header = [
             "msg_id": UUID().uuidString.lowercased(),
             "session": session,
@@ -64,17 +65,17 @@ struct KernelMessage {
         self.content = content
     }
 
-    func frames(signer: MessageSigner) -> [[UInt8]] {
+    public func frames(signer: MessageSigner) -> [[UInt8]] {
         let parts = [header, parentHeader, metadata, content].map { Self.encode($0) }
         return identities + [Self.delimiter, Array(signer.signature(of: parts).utf8)] + parts
     }
 
-    static func encode(_ json: JSON) -> [UInt8] {
+    public static func encode(_ json: JSON) -> [UInt8] {
         // Values are always plain JSON, so serialisation cannot fail; `{}` keeps the frame valid.
         (try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])).map(Array.init) ?? Array("{}".utf8)
     }
 
-    static func timestamp() -> String {
+    public static func timestamp() -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.string(from: Date())
